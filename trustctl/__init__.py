@@ -1,0 +1,5 @@
+"""trustctl: compliance-as-code evidence collector."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,85 @@
+"""boto3 sessions and clients, with adaptive retries and a guard that refuses any non-read call.
+
+The guard is defence in depth: collectors only call read operations, and every client trustctl
+creates also refuses, before anything is sent, an operation that is not a read or that returns
+secret values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+from trustctl import __version__
+from trustctl.config import AwsConfig
+
+READ_OPERATION = re.compile(r"^(Get|List|Describe|Search)[A-Z]")
+# Operations that are not named like reads but change nothing a customer owns.
+ALLOWED_EXTRA = frozenset({"GenerateCredentialReport", "AssumeRole"})
+# Reads that return secret values: never called.
+SECRET_READS = frozenset(
+    {"GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters", "GetParametersByPath",
+     "GetPasswordData", "GetAuthorizationToken", "GetSessionToken", "GetFederationToken"}
+)
+
+ClientHook = Callable[[Any], None]
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A collector tried to call an operation trustctl must never call."""
+
+
+def is_allowed(operation: str) -> bool:
+    if operation in SECRET_READS:
+        return False
+    return operation in ALLOWED_EXTRA or bool(READ_OPERATION.match(operation))
+
+
+def _guard(model: Any, **_: Any) -> None:
+    if not is_allowed(model.name):
+        raise ReadOnlyViolation(f"refused to call {model.service_model.service_name}:{model.name} (not read-only)")
+
+
+class ClientFactory:
+    """One client per (session, service, region); client creation is serialised (boto3 sessions are not
+    thread-safe), calls are not."""
+
+    def __init__(self, settings: AwsConfig, hooks: list[ClientHook] | None = None) -> None:
+        self.settings = settings
+        self.hooks = list(hooks or [])
+        self._lock = threading.Lock()
+        self._botocore_config = BotoConfig(
+            retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            user_agent_extra=f"trustctl/{__version__}",
+        )
+
+    def base_session(self) -> boto3.Session:
+        return boto3.Session(profile_name=self.settings.profile)
+
+    def session_from_credentials(self, credentials: dict[str, Any]) -> boto3.Session:
+        return boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+
+    def client(self, session: boto3.Session, service: str, region: str) -> Any:
+        with self._lock:
+            client = session.client(service, region_name=region, config=self._botocore_config)
+        client.meta.events.register("before-call", _guard)
+        for hook in self.hooks:
+            hook(client)
+        return client
+
+
+def default_region(session: boto3.Session) -> str:
+    """The session's region (AWS_DEFAULT_REGION, the profile, AWS_REGION), or us-east-1 for global services."""
+    return session.region_name or os.environ.get("AWS_REGION") or "us-east-1"

@@ -1,0 +1,132 @@
+"""Run every AWS collector over account x region x service on a bounded thread pool.
+
+The runner decides scope (accounts, regions); collectors only fetch. Each (account, region,
+service) gets its own client; every outcome goes to the evidence sink as it arrives.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from trustctl.collectors.aws.accounts import (
+    Account,
+    caller_identity,
+    enabled_regions,
+    member_accounts,
+    regions_for,
+)
+from trustctl.collectors.aws.clients import ClientFactory, default_region
+from trustctl.collectors.aws.iam import IamAccountCollector, IamCredentialReportCollector
+from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Outcome, Progress, Scope, now, store
+from trustctl.config import AwsConfig
+from trustctl.evidence.records import Call, CallError
+
+
+class AwsCollector(Protocol):
+    service: str
+    is_global: bool
+    permissions: tuple[str, ...]
+
+    def collect(self, client: Any, scope: Scope) -> Any: ...
+
+
+def default_collectors() -> list[AwsCollector]:
+    return [IamAccountCollector(), IamCredentialReportCollector()]
+
+
+# Calls the runner itself makes to find accounts and regions.
+SCOPE_PERMISSIONS = ("sts:GetCallerIdentity", "ec2:DescribeRegions")
+ORGANIZATION_PERMISSIONS = ("organizations:ListAccounts", "sts:AssumeRole")
+
+
+@dataclass
+class AwsSummary:
+    accounts: list[str] = field(default_factory=list)
+    regions: dict[str, list[str]] = field(default_factory=dict)
+    requests: int = 0
+    errors: int = 0
+
+
+class _CountingSink:
+    def __init__(self, sink: EvidenceSink, summary: AwsSummary) -> None:
+        self._sink = sink
+        self._summary = summary
+        self._lock = threading.Lock()
+
+    def __call__(self, outcome: Outcome) -> None:
+        store(self._sink, outcome)
+        with self._lock:
+            self._summary.requests += 1
+            self._summary.errors += isinstance(outcome, Failure)
+
+
+def _run_task(factory: ClientFactory, collector: AwsCollector, account: Account, region: str,
+              record: _CountingSink) -> None:
+    assert account.session is not None
+    scope = Scope("aws", account.account_id, "global" if collector.is_global else region)
+    try:
+        client = factory.client(account.session, collector.service, region)
+        for outcome in collector.collect(client, scope):
+            record(outcome)
+    except Exception as e:  # a collector bug must still leave an error in the evidence, never silence
+        call = Call(provider="aws", account=account.account_id, region=scope.region,
+                    service=collector.service, operation=type(collector).__name__)
+        record(Failure(call, CallError(code="CollectorError", message=f"{type(collector).__name__}: {e}"), now()))
+
+
+def collect_aws(settings: AwsConfig, sink: EvidenceSink, progress: Progress | None = None, *,
+                factory: ClientFactory | None = None,
+                collectors: Sequence[AwsCollector] | None = None) -> AwsSummary:
+    """One collection of every account and region in scope into `sink`."""
+    factory = factory or ClientFactory(settings)
+    progress = progress or NoProgress()
+    collectors = list(collectors if collectors is not None else default_collectors())
+    summary = AwsSummary()
+    record = _CountingSink(sink, summary)
+    base = factory.base_session()
+    identity = caller_identity(factory, base, record)
+    if identity is None:
+        return summary
+    home, partition = identity
+    accounts = [Account(home, partition, base)]
+    if settings.org_role:
+        accounts += member_accounts(factory, base, home, settings.org_role, partition, record)
+    summary.accounts = sorted(a.account_id for a in accounts)
+
+    tasks: list[tuple[AwsCollector, Account, str]] = []
+    for account in accounts:
+        if account.session is None:
+            continue
+        discovered = [] if settings.regions else enabled_regions(factory, account, record)
+        regions = regions_for(settings.regions, discovered)
+        summary.regions[account.account_id] = regions
+        for collector in collectors:
+            if collector.is_global:
+                tasks.append((collector, account, default_region(account.session)))
+            else:
+                tasks += [(collector, account, region) for region in regions]
+
+    progress.add(len(tasks))
+    with ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="collect") as pool:
+        futures = {
+            pool.submit(_run_task, factory, c, a, r, record):
+                f"aws {a.account_id} {'global' if c.is_global else r} {c.service}"
+            for c, a, r in tasks
+        }
+        for future in as_completed(futures):
+            future.result()
+            progress.advance(futures[future])
+    return summary
+
+
+def required_permissions(collectors: Sequence[AwsCollector] | None = None,
+                         organization: bool = True) -> list[str]:
+    """Every IAM action trustctl needs, sorted: the least-privilege policy's actions."""
+    actions = set(SCOPE_PERMISSIONS) | (set(ORGANIZATION_PERMISSIONS) if organization else set())
+    for collector in collectors if collectors is not None else default_collectors():
+        actions.update(collector.permissions)
+    return sorted(actions)

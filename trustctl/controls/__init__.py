@@ -1,0 +1,1 @@
+"""Common controls, the checks that evidence them, and the evaluation engine."""

@@ -1,0 +1,1 @@
+"""Checks grouped by provider and family; importing a module registers its checks."""

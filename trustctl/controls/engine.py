@@ -1,0 +1,93 @@
+"""The evaluation engine: facts x checks -> results, with collection errors and waivers applied.
+
+The engine, not each check, turns evidence that could not be collected into `error` results, and
+reports `not_applicable` where an account has nothing a check looks at. Waivers only ever turn a
+`fail` into `waived`, and only until they expire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from trustctl.config import PolicyConfig, Waiver
+from trustctl.controls.registry import CheckSpec, Context, all_checks
+from trustctl.controls.results import Result, Status
+from trustctl.facts.base import FactSet
+
+RequirementLookup = Callable[[str], dict[str, list[str]]]
+
+
+@dataclass
+class Evaluation:
+    results: list[Result]
+    notes: list[str] = field(default_factory=list)
+
+
+def _no_requirements(_: str) -> dict[str, list[str]]:
+    return {}
+
+
+def _evaluate_check(spec: CheckSpec, facts: FactSet, ctx: Context,
+                    requirements: dict[str, list[str]]) -> list[Result]:
+    table = facts.table(spec.resource)
+    meta = {"check": spec.id, "control": spec.control, "severity": spec.severity, "requirements": requirements}
+    results: list[Result] = []
+    for (provider, account, region), reasons in sorted(table.errors.items()):
+        results.append(Result(**meta, status=Status.ERROR, provider=provider, account=account, region=region,
+                              resource=account, reason="; ".join(dict.fromkeys(reasons))))
+    errored = {account for _, account, _ in table.errors}
+    rows = table.frame[~table.frame.account.isin(errored)]
+    verdicts = spec.func(rows, ctx)
+    evaluated = rows.loc[verdicts.ok.index]
+    for (index, row), ok in zip(evaluated.iterrows(), verdicts.ok, strict=True):
+        status = Status.ERROR if ok is None else Status.PASS if ok else Status.FAIL
+        results.append(Result(**meta, status=status, provider=row.provider, account=row.account,
+                              region=row.region, resource=row.resource, reason=verdicts.reason[index],
+                              evidence=sorted(set(row.evidence))))
+    seen = set(evaluated.account) | errored
+    for provider, account, region in table.scopes:
+        if account not in seen:
+            results.append(Result(**meta, status=Status.NOT_APPLICABLE, provider=provider, account=account,
+                                  region=region, resource=account,
+                                  reason=f"account {account} has nothing this check applies to"))
+    return results
+
+
+def apply_waivers(results: Iterable[Result], waivers: list[Waiver], today: date) -> Evaluation:
+    out, notes, used = [], [], set()
+    for result in results:
+        matching = [w for w in waivers if w.matches(result.check, result.resource)]
+        if result.status is not Status.FAIL or not matching:
+            out.append(result)
+            continue
+        active = [w for w in matching if w.expires >= today]
+        if active:
+            w = active[0]
+            used.add((w.check, w.resource))
+            out.append(result.model_copy(update={
+                "status": Status.WAIVED,
+                "reason": f"waived until {w.expires} by {w.owner}: {w.reason} (finding: {result.reason})"}))
+        else:
+            w = matching[0]
+            used.add((w.check, w.resource))
+            out.append(result.model_copy(update={
+                "reason": f"{result.reason} (waiver by {w.owner} expired on {w.expires}; it no longer applies)"}))
+    for w in waivers:
+        if w.expires < today:
+            notes.append(f"waiver for {w.check} {w.resource} (owner {w.owner}) expired on {w.expires}")
+        elif (w.check, w.resource) not in used:
+            notes.append(f"waiver for {w.check} {w.resource} matched no failing result")
+    return Evaluation(out, notes)
+
+
+def evaluate(facts: FactSet, policy: PolicyConfig, waivers: list[Waiver], today: date, *,
+             checks: dict[str, CheckSpec] | None = None,
+             requirements: RequirementLookup = _no_requirements) -> Evaluation:
+    ctx = Context(policy=policy, as_of=facts.as_of)
+    results: list[Result] = []
+    for spec in (checks if checks is not None else all_checks()).values():
+        results += _evaluate_check(spec, facts, ctx, requirements(spec.control))
+    results.sort(key=lambda r: (r.check, r.account, r.region, r.resource))
+    return apply_waivers(results, waivers, today)

@@ -1,0 +1,87 @@
+"""The check registry: `@check(...)` declares a pure function over one fact table, with its metadata.
+
+A check returns Verdicts: for each row it evaluates, True (pass), False (fail) or None (the evidence
+for that row is incomplete: error), and the reason naming the resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from trustctl.config import PolicyConfig
+from trustctl.controls.results import Severity
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may read besides its facts: thresholds and the time the evidence was observed."""
+
+    policy: PolicyConfig
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    ok: pd.Series  # bool or None per row, indexed like the facts
+    reason: pd.Series  # str per row
+
+
+CheckFunction = Callable[[pd.DataFrame, Context], Verdicts]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    resource: str
+    control: str
+    severity: Severity
+    title: str
+    fix: str
+    func: CheckFunction
+
+    @property
+    def provider(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(check_id: str, *, resource: str, control: str, severity: str, title: str,
+          fix: str) -> Callable[[CheckFunction], CheckFunction]:
+    def register(func: CheckFunction) -> CheckFunction:
+        if check_id in REGISTRY:
+            raise ValueError(f"duplicate check id {check_id}")
+        REGISTRY[check_id] = CheckSpec(check_id, resource, control, Severity(severity), title, fix, func)
+        return func
+
+    return register
+
+
+def _fill(template: str | Callable[[Any], str], row: Any) -> str:
+    return template(row) if callable(template) else template.format(**row.to_dict())
+
+
+def verdicts(facts: pd.DataFrame, ok: pd.Series, *, passed: str | Callable[[Any], str],
+             failed: str | Callable[[Any], str],
+             unknown: str | Callable[[Any], str] = "{resource}: the evidence is incomplete") -> Verdicts:
+    """Reasons for each row from templates filled with the row's facts ({resource}, {name}, ...)."""
+    ok = ok.reindex(facts.index)
+    reasons = [
+        _fill(unknown if pd.isna(value) else passed if value else failed, row)
+        for value, (_, row) in zip(ok, facts.iterrows(), strict=True)
+    ]
+    return Verdicts(ok=ok.astype(object).where(ok.notna(), None), reason=pd.Series(reasons, index=facts.index,
+                                                                                   dtype=object))
+
+
+def all_checks() -> dict[str, CheckSpec]:
+    """Every registered check (importing the check modules registers them)."""
+    from trustctl.controls.checks import aws_iam  # noqa: F401
+
+    return dict(sorted(REGISTRY.items()))

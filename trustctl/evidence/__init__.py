@@ -1,0 +1,1 @@
+"""The evidence locker: content-addressed raw responses, signed run manifests, verification."""

@@ -1,0 +1,96 @@
+"""The locker's SQLite index: complete runs in chain order and the requests each made.
+
+The index is derived data. It is rebuilt from the run manifests whenever it is missing, unreadable,
+or disagrees with the run directories on disk, so deleting it never loses anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from typing import TYPE_CHECKING
+
+from trustctl.errors import LockerError
+from trustctl.evidence.canonical import sha256_hex
+
+if TYPE_CHECKING:
+    from trustctl.evidence.locker import Locker
+    from trustctl.evidence.records import Manifest
+
+INDEX = "index.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, sequence INTEGER UNIQUE NOT NULL, digest TEXT NOT NULL,
+    completed_at TEXT NOT NULL, providers TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    run_id TEXT NOT NULL, provider TEXT, account TEXT, region TEXT, service TEXT, operation TEXT,
+    object TEXT, error_code TEXT);
+CREATE INDEX IF NOT EXISTS requests_by_object ON requests(object);
+"""
+
+
+def _connect(locker: Locker) -> sqlite3.Connection:
+    conn = sqlite3.connect(locker.root / INDEX, timeout=30)
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def _insert(conn: sqlite3.Connection, manifest: Manifest, digest: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
+        (manifest.run_id, manifest.sequence, digest, manifest.completed_at, json.dumps(manifest.providers)),
+    )
+    conn.execute("DELETE FROM requests WHERE run_id = ?", (manifest.run_id,))
+    conn.executemany(
+        "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (manifest.run_id, r.call.provider, r.call.account, r.call.region, r.call.service,
+             r.call.operation, r.object, r.error.code if r.error else None)
+            for r in manifest.requests
+        ],
+    )
+
+
+def record(locker: Locker, manifest: Manifest, digest: str) -> None:
+    try:
+        with closing(_connect(locker)) as conn, conn:
+            _insert(conn, manifest, digest)
+    except sqlite3.Error:
+        rebuild(locker)
+
+
+def rebuild(locker: Locker) -> None:
+    """Recreate the index from the manifests on disk."""
+    from trustctl.evidence.records import Manifest
+
+    path = locker.root / INDEX
+    path.unlink(missing_ok=True)
+    with closing(_connect(locker)) as conn, conn:
+        for entry in locker.run_entries():
+            if not entry.complete:
+                continue
+            data = (entry.path / "manifest.json").read_bytes()
+            try:
+                manifest = Manifest.model_validate_json(data)
+                _insert(conn, manifest, "sha256:" + sha256_hex(data))
+            except (ValueError, sqlite3.IntegrityError) as e:
+                raise LockerError(
+                    f"{entry.path / 'manifest.json'}: damaged run manifest ({str(e).splitlines()[0]}).",
+                    "Run `trustctl verify`; nothing was changed.",
+                ) from None
+
+
+def ordered_runs(locker: Locker) -> list[str]:
+    """Run ids of complete runs, in chain order (sequence)."""
+    on_disk = {e.run_id for e in locker.run_entries() if e.complete}
+    try:
+        with closing(_connect(locker)) as conn:
+            rows = conn.execute("SELECT run_id FROM runs ORDER BY sequence").fetchall()
+    except sqlite3.Error:
+        rows = None
+    if rows is None or {r[0] for r in rows} != on_disk:
+        rebuild(locker)
+        with closing(_connect(locker)) as conn:
+            rows = conn.execute("SELECT run_id FROM runs ORDER BY sequence").fetchall()
+    return [r[0] for r in rows]

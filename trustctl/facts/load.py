@@ -1,0 +1,12 @@
+"""Build every fact table of a run."""
+
+from __future__ import annotations
+
+from trustctl.facts import aws_iam
+from trustctl.facts.base import Evidence, FactSet, Normalizer, normalize
+
+NORMALIZERS: tuple[Normalizer, ...] = (*aws_iam.NORMALIZERS,)
+
+
+def build_facts(evidence: Evidence, normalizers: tuple[Normalizer, ...] = NORMALIZERS) -> FactSet:
+    return FactSet(evidence.as_of, {n.resource_type: normalize(evidence, n) for n in normalizers})
