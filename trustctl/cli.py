@@ -1,0 +1,244 @@
+"""The trustctl command line (the only module that imports click). Results on stdout, progress and
+errors on stderr; exit codes as in the README."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustctl import __version__, pipeline
+from trustctl.console import StderrProgress
+from trustctl.controls.catalog import load_catalog
+from trustctl.controls.registry import all_checks
+from trustctl.controls.results import Severity
+from trustctl.errors import EXIT_ERROR, EXIT_EVIDENCE_ERRORS, EXIT_VERIFY_FAILED, TrustctlError, UsageError
+from trustctl.reports.check_report import FailOn, exit_code
+from trustctl.reports.formats import FORMATS
+from trustctl.reports.formats.table import render as render_table
+
+
+class TrustctlGroup(click.Group):
+    """Turns TrustctlError into one line on stderr and its exit code; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrustctlError as e:
+            if ctx.meta.get("debug"):
+                traceback.print_exc()
+            click.echo(f"trustctl: error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(f"trustctl: unexpected error: {type(e).__name__}: {e} (run with --debug for details)",
+                       err=True)
+            sys.exit(EXIT_ERROR)
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), envvar="TRUSTCTL_CONFIG",
+    help="Path to trustctl.toml (default: ./trustctl.toml; env TRUSTCTL_CONFIG).",
+)
+
+
+@click.group(cls=TrustctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trustctl")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """trustctl: collect compliance evidence, keep it verifiable, and report the gaps."""
+    ctx.meta["debug"] = debug
+
+
+@main.command()
+@click.option("--org", help="Organization name (default: the directory's name).")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Where to write trustctl.toml and the locker.")
+def init(org: str | None, directory: Path) -> None:
+    """Write trustctl.toml, create the evidence locker and the Ed25519 signing key (mode 0600).
+
+    Example: trustctl init --org "Acme"
+    """
+    made = pipeline.init(directory, org or directory.resolve().name)
+    click.echo(f"wrote {made.config}\ncreated locker {made.locker}\ncreated signing key {made.key} (mode 0600)")
+
+
+@main.command()
+@click.argument("providers", nargs=-1, type=click.Choice(["aws"]))
+@click.option("--regions", help="Comma-separated regions, overriding [aws] regions.")
+@click.option("--org-role", help="Role to assume in every organization member account, overriding [aws] org_role.")
+@config_option
+def collect(providers: tuple[str, ...], regions: str | None, org_role: str | None,
+            config_path: Path | None) -> None:
+    """Collect one signed run of evidence into the locker.
+
+    Exits 3 when some evidence could not be collected (the run is still stored and signed).
+
+    Example: trustctl collect aws --regions eu-west-1,us-east-1 --org-role TrustctlAudit
+    """
+    config = pipeline.load(config_path)
+    overrides: dict[str, Any] = {}
+    if regions:
+        overrides["regions"] = [r.strip() for r in regions.split(",") if r.strip()]
+    if org_role:
+        overrides["org_role"] = org_role
+    if overrides:
+        aws = config.aws.model_validate({**config.aws.model_dump(), **overrides})
+        config = config.model_copy(update={"aws": aws})
+    with StderrProgress() as progress:
+        collected = pipeline.collect(config, list(providers or ("aws",)), progress)
+    m = collected.manifest
+    click.echo(f"run {m.run_id}: {len(m.requests)} requests, {len(m.objects)} evidence objects, "
+               f"{collected.errors} errors; accounts {', '.join(collected.aws.accounts) or 'none'}")
+    for record in m.errors:
+        c = record.call
+        assert record.error is not None
+        click.echo(f"  error {c.provider} {c.account} {c.region} {c.service}:{c.operation}: {record.error.message}",
+                   err=True)
+    if collected.errors:
+        sys.exit(EXIT_EVIDENCE_ERRORS)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default="fail", show_default=True,
+              help="fail: exit 4 on fail or error results; error: only on error results; none: never.")
+@click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default="low", show_default=True,
+              help="Report and gate only results of this severity or higher.")
+@click.option("--baseline", help="A run id or a JSON report: show only results new or changed since then.")
+@click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
+@click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file.")
+@config_option
+def check(fmt: str, fail_on: str, min_severity: str, baseline: str | None, run_id: str | None,
+          output: Path | None, config_path: Path | None) -> None:
+    """Evaluate the latest run and report failing resources; exit 4 at the --fail-on threshold.
+
+    Example: trustctl check --format sarif --output trustctl.sarif --fail-on fail --min-severity high
+    """
+    config = pipeline.load(config_path)
+    report = pipeline.check_report(config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline)
+    if fmt == "table" and output is None:
+        text = render_table(report, color=sys.stdout.isatty())
+    else:
+        text = FORMATS[fmt](report)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({', '.join(f'{n} {s}' for s, n in report.summary.items())})", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(exit_code(report, FailOn(fail_on)))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@config_option
+def verify(path: Path | None, config_path: Path | None) -> None:
+    """Recompute every hash, check every signature and walk the hash chain; exit 5 on any problem.
+
+    Example: trustctl verify            (the configured locker)
+             trustctl verify ./locker   (any locker directory)
+    """
+    target = path or pipeline.load(config_path).locker_path
+    report = pipeline.verify(target)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in report.problems:
+        click.echo(f"FAILED {problem}")
+    if report.problems:
+        click.echo(f"trustctl: {target}: {len(report.problems)} problem(s); the locker does not verify", err=True)
+        sys.exit(EXIT_VERIFY_FAILED)
+    click.echo(f"verified {target}: {report.objects} objects, {report.runs} runs, chain head {report.head}, "
+               f"key {report.key}")
+
+
+@main.group()
+def permissions() -> None:
+    """Print the least-privilege policy trustctl itself needs."""
+
+
+@permissions.command("aws")
+@click.option("--org-role", default="TrustctlAudit", show_default=True,
+              help="Role name trustctl assumes in member accounts (for the sts:AssumeRole statement).")
+def permissions_aws(org_role: str) -> None:
+    """The read-only IAM policy for trustctl's principal (and, minus the organization statement, its
+    role in every member account).
+
+    Example: trustctl permissions aws > trustctl-policy.json
+    """
+    from trustctl.collectors.aws.runner import ORGANIZATION_PERMISSIONS, required_permissions
+
+    read = [a for a in required_permissions() if a not in ORGANIZATION_PERMISSIONS]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TrustctlReadOnly", "Effect": "Allow", "Action": read, "Resource": "*"},
+            {"Sid": "TrustctlOrganization", "Effect": "Allow", "Action": ["organizations:ListAccounts"],
+             "Resource": "*"},
+            {"Sid": "TrustctlMemberAccounts", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+             "Resource": f"arn:aws:iam::*:role/{org_role}"},
+        ],
+    }
+    click.echo(json.dumps(policy, indent=2))
+
+
+@main.group()
+def controls() -> None:
+    """The common controls and the checks that evidence them."""
+
+
+@controls.command("list")
+def controls_list() -> None:
+    """List every control with its checks.
+
+    Example: trustctl controls list
+    """
+    checks = all_checks()
+    for control in load_catalog().controls:
+        ids = [c.id for c in checks.values() if c.control == control.id]
+        click.echo(f"{control.id:7} {control.name}  [{', '.join(ids) or 'documents only'}]")
+
+
+@controls.command("show")
+@click.argument("control_id")
+def controls_show(control_id: str) -> None:
+    """Show one control: description, checks with severity and fix.
+
+    Example: trustctl controls show AC-02
+    """
+    try:
+        control = load_catalog().get(control_id.upper())
+    except KeyError:
+        raise UsageError(f"unknown control {control_id}; see `trustctl controls list`.") from None
+    click.echo(f"{control.id} {control.name}\n\n{control.description}\n")
+    for spec in all_checks().values():
+        if spec.control == control.id:
+            click.echo(f"- {spec.id} ({spec.severity.value}): {spec.title}\n  fix: {spec.fix}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("trustctl-demo"), show_default=True,
+              help="Directory for the demo's config, locker and reports (replaced if it holds a previous demo).")
+def demo(out: Path) -> None:
+    """Run the whole pipeline on the embedded sample company (a local moto server, two AWS accounts).
+
+    Example: trustctl demo --out /tmp/trustctl-demo
+    """
+    from trustctl.demo.run import run_demo
+
+    with StderrProgress() as progress:
+        outcome = run_demo(out, progress)
+    click.echo(outcome.table, nl=False)
+    click.echo(outcome.describe())
+
+
+if __name__ == "__main__":
+    main()

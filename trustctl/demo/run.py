@@ -1,0 +1,84 @@
+"""`trustctl demo`: init, collect, check and report on the embedded sample company."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustctl import pipeline
+from trustctl.collectors.base import Progress
+from trustctl.demo.seed import seed
+from trustctl.demo.server import moto_server
+from trustctl.errors import TrustctlError
+from trustctl.reports.check_report import CheckReport
+from trustctl.reports.formats import FORMATS
+from trustctl.reports.formats.table import render as render_table
+
+MARKER = ".trustctl-demo"
+
+
+def _demo_config(org_role: str) -> str:
+    return f"""
+# The demo's waivers: one active, one expired, so both behaviours show.
+[[waiver]]
+check = "aws.iam.admin_access"
+resource = "arn:aws:iam::*:role/BreakGlassAdmin"
+reason = "Break-glass role; sessions are alerted on and reviewed within 24 hours"
+owner = "security@acme.example"
+expires = 2099-12-31
+
+[[waiver]]
+check = "aws.iam.admin_access"
+resource = "arn:aws:iam::*:role/{org_role}"
+reason = "Organization access role kept until the account factory migration"
+owner = "platform@acme.example"
+expires = 2026-06-30
+"""
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    out: Path
+    report: CheckReport
+    table: str
+    files: dict[str, Path]
+
+    def describe(self) -> str:
+        lines = ["", f"Demo company: Acme (2 AWS accounts), run {self.report.run_id}"]
+        lines += [f"  {name:9} {path}" for name, path in self.files.items()]
+        lines += [f"  {'verify':9} trustctl verify {self.files['locker']}",
+                  f"  {'re-check':9} trustctl check --config {self.files['config']} --format markdown"]
+        return "\n".join(lines) + "\n"
+
+
+def _prepare(out: Path) -> None:
+    if out.exists():
+        if not (out / MARKER).exists():
+            raise TrustctlError(f"{out}: exists and is not a trustctl demo directory; nothing was changed.",
+                                "Choose another --out.")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARKER).write_text("created by `trustctl demo`; replaced on the next run\n", encoding="utf-8")
+
+
+def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
+    _prepare(out)
+    role = "OrganizationAccountAccessRole"
+    with moto_server():
+        seed()
+        made = pipeline.init(out, "Acme", _demo_config(role))
+        text = made.config.read_text(encoding="utf-8")
+        text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{role}"')
+        text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
+        made.config.write_text(text, encoding="utf-8")
+        config = pipeline.load(made.config)
+        pipeline.collect(config, ["aws"], progress)
+    report = pipeline.check_report(config)
+    files = {"config": made.config, "locker": made.locker}
+    for name, fmt in (("json", "json"), ("sarif", "sarif"), ("junit", "junit"), ("markdown", "markdown")):
+        path = out / "reports" / f"check.{ {'markdown': 'md', 'junit': 'junit.xml'}.get(fmt, fmt) }"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(FORMATS[fmt](report), encoding="utf-8")
+        files[name] = path
+    return DemoOutcome(out, report, render_table(report), files)

@@ -1,0 +1,127 @@
+"""The steps every command is made of, free of CLI concerns: init, collect, assess, verify.
+
+The CLI and the demo call these; each takes its inputs (config, clock, progress) as arguments.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from trustctl import __version__
+from trustctl.collectors.aws.clients import ClientHook, ClientFactory
+from trustctl.collectors.aws.runner import AwsSummary, collect_aws
+from trustctl.collectors.base import Progress
+from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_config
+from trustctl.controls.engine import Evaluation, evaluate
+from trustctl.controls.registry import all_checks
+from trustctl.controls.results import Severity
+from trustctl.errors import ConfigError, InputError, LockerError
+from trustctl.evidence import signing
+from trustctl.evidence.locker import Locker
+from trustctl.evidence.records import Manifest
+from trustctl.evidence.verify import VerifyReport, verify_locker
+from trustctl.facts.base import Evidence
+from trustctl.facts.load import build_facts
+from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
+
+
+@dataclass(frozen=True)
+class Initialized:
+    config: Path
+    locker: Path
+    key: Path
+
+
+def init(directory: Path, org: str, extra_config: str = "") -> Initialized:
+    """Write trustctl.toml, the signing key (0600) and an empty locker; refuse to overwrite anything."""
+    path = directory / DEFAULT_CONFIG
+    if path.exists():
+        raise ConfigError(path, "already exists; nothing was changed",
+                          "Edit it, or run init in another directory.")
+    directory.mkdir(parents=True, exist_ok=True)
+    text = render_default_config(org) + extra_config
+    config = Config.model_validate({"organization": {"name": org}}).model_copy(update={"source": path})
+    if config.key_path.exists():
+        raise LockerError(f"{config.key_path}: a signing key already exists; nothing was changed.")
+    key = signing.create_key(config.key_path)
+    Locker.create(config.locker_path, key)
+    path.write_text(text, encoding="utf-8")
+    return Initialized(path, config.locker_path, config.key_path)
+
+
+def open_locker(config: Config) -> Locker:
+    return Locker.open(config.locker_path)
+
+
+@dataclass(frozen=True)
+class Collected:
+    manifest: Manifest
+    aws: AwsSummary
+
+    @property
+    def errors(self) -> int:
+        return len(self.manifest.errors)
+
+
+def collect(config: Config, providers: list[str], progress: Progress | None = None,
+            hooks: list[ClientHook] | None = None) -> Collected:
+    """One run of the given providers into the locker, signed and chained."""
+    locker = open_locker(config)
+    key = signing.load_private_key(config.key_path)
+    writer = locker.begin_run(key, config.organization.name, config.digest)
+    try:
+        summary = AwsSummary()
+        if "aws" in providers:
+            summary = collect_aws(config.aws, writer, progress, factory=ClientFactory(config.aws, hooks))
+        manifest = writer.commit(providers)
+    finally:
+        writer.close()
+    return Collected(manifest, summary)
+
+
+def assess(config: Config, manifest: Manifest, today: date | None = None) -> Evaluation:
+    """Evaluate every check over one run's evidence."""
+    facts = build_facts(Evidence(open_locker(config), manifest))
+    return evaluate(facts, config.policy, config.waiver, today or datetime.now(UTC).date())
+
+
+def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dict[tuple[str, str], str]:
+    path = Path(baseline)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return {(r["check"], r["resource"]): r["status"] for r in data["results"]}
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
+    locker = open_locker(config)
+    if not (locker.root / "runs" / baseline).is_dir():
+        raise InputError(f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
+                         "Give a run id (see `trustctl verify`) or a JSON report file.")
+    return {r.key: r.status.value for r in assess(config, locker.find_run(baseline), today).results}
+
+
+def check_report(config: Config, *, run_id: str | None = None, min_severity: Severity = Severity.LOW,
+                 baseline: str | None = None, today: date | None = None) -> CheckReport:
+    locker = open_locker(config)
+    manifest = locker.find_run(run_id) if run_id else locker.latest_run()
+    evaluation = assess(config, manifest, today)
+    results = filter_severity(evaluation.results, min_severity)
+    if baseline:
+        results = new_or_changed(results, _baseline_statuses(config, baseline, today))
+    notes = list(evaluation.notes)
+    if manifest.errors:
+        notes.append(f"{len(manifest.errors)} request(s) in run {manifest.run_id} could not be collected; "
+                     "the checks that need them report error")
+    return CheckReport(__version__, manifest.run_id, manifest.completed_at, results, all_checks(), notes,
+                       baseline)
+
+
+def verify(path: Path) -> VerifyReport:
+    return verify_locker(Locker.open(path))
+
+
+def load(path: Path | None) -> Config:
+    return load_config(path)
