@@ -17,8 +17,10 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trustctl demo --out trustctl-demo
 
+# pytest exits 5 when it collected no tests: a failure, said plainly.
 test: $(STAMP)
-	$(BIN)/pytest -q
+	@$(BIN)/pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check trustctl tests bench
