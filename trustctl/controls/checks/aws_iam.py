@@ -10,7 +10,7 @@ from trustctl.controls.registry import Context, Verdicts, check, verdicts
 
 
 def _days_since(moments: pd.Series, ctx: Context) -> pd.Series:
-    return (pd.Timestamp(ctx.as_of) - moments).dt.days
+    return (pd.Timestamp(ctx.as_of) - pd.to_datetime(moments, utc=True)).dt.days
 
 
 @check("aws.iam.root_mfa", resource="aws.iam.root", control="AC-01", severity="critical",

@@ -1,0 +1,75 @@
+"""Shared fixtures: a real moto server on 127.0.0.1 (reset between tests) and a CLI runner that
+starts `trustctl` as a subprocess pointed at it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from trustctl.demo.server import moto_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A clean moto server for this test; this process's AWS SDK points at it."""
+    _post(moto_endpoint + "/moto-api/reset")
+    yield moto_endpoint
+    _post(moto_endpoint + "/moto-api/reset")
+
+
+def _post(url: str, body: dict[str, object] | None = None) -> None:
+    data = json.dumps(body or {}).encode()
+    request = urllib.request.Request(url, data=data, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+@pytest.fixture
+def post() -> Callable[..., None]:
+    return _post
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., Ran]:
+    """Run `trustctl ARGS` in tmp_path as a new process, with this process's AWS environment."""
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 120) -> Ran:
+        full_env = {**os.environ, **(env or {})}
+        proc = subprocess.run([sys.executable, "-m", "trustctl.cli", *args], cwd=cwd or tmp_path, env=full_env,
+                              capture_output=True, text=True, timeout=timeout)
+        return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path: Path, cli: Callable[..., Ran]) -> Path:
+    """An initialised trustctl project in tmp_path with one region configured."""
+    result = cli("init", "--org", "Test Co")
+    assert result.code == 0, result.stderr
+    config = tmp_path / "trustctl.toml"
+    config.write_text(config.read_text().replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]'))
+    return tmp_path
