@@ -87,6 +87,11 @@ def _seed_user(iam: Any, i: int, arns: list[str]) -> None:
         iam.put_user_policy(UserName=name, PolicyName="inline", PolicyDocument=_doc("ec2:*", "*"))
 
 
+def _seed_group(iam: Any, g: int, arns: list[str]) -> None:
+    iam.create_group(GroupName=f"group-{g}")
+    iam.attach_group_policy(GroupName=f"group-{g}", PolicyArn=arns[g % len(arns)])
+
+
 def _seed_role(iam: Any, i: int, arns: list[str]) -> None:
     name = f"role-{i:04d}"
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)
@@ -102,9 +107,7 @@ def seed(users: int, policies: int, roles: int) -> float:
     iam.update_account_password_policy(MinimumPasswordLength=12, RequireSymbols=True)
     with ThreadPoolExecutor(SEED_THREADS) as pool:
         arns = list(pool.map(lambda i: _seed_policy(iam, i), range(policies)))
-        list(pool.map(lambda g: iam.create_group(GroupName=f"group-{g}"), range(GROUPS)))
-        list(pool.map(lambda g: iam.attach_group_policy(GroupName=f"group-{g}", PolicyArn=arns[g % len(arns)]),
-                      range(GROUPS)))
+        list(pool.map(lambda g: _seed_group(iam, g, arns), range(GROUPS)))
         list(pool.map(lambda i: _seed_user(iam, i, arns), range(users)))
         list(pool.map(lambda i: _seed_role(iam, i, arns), range(roles)))
     return time.perf_counter() - start
@@ -135,9 +138,9 @@ def measure(row: Row, trace: bool) -> Row:
     counts, hook = call_counter()
     with tempfile.TemporaryDirectory(prefix="trustctl-bench-") as tmp:
         made = pipeline.init(Path(tmp), "Bench")
-        text = made.config.read_text(encoding="utf-8")
-        made.config.write_text(text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]'),
-                               encoding="utf-8")
+        text = made.config.read_text(encoding="utf-8").replace(
+            '# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]')  # no region discovery
+        made.config.write_text(text, encoding="utf-8")
         config = pipeline.load(made.config)
         row.rss_before_mib = rss_mib()
         if trace:
@@ -173,20 +176,21 @@ def print_calls(rows: list[Row]) -> None:
 
 
 def markdown(rows: list[Row]) -> str:
-    lines = ["| scale | users | policies | roles | API calls | collect s | check s | total s | peak RSS MiB |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = ["| scale | users | policies | roles | API calls | collect s | check s | total s "
+             "| peak RSS MiB |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     lines += [f"| {r.scale} | {r.users} | {r.policies} | {r.roles} | {r.api_calls} | {r.collect_s:.2f} | "
               f"{r.check_s:.2f} | {r.total_s:.2f} | {r.rss_peak_mib:.0f} |" for r in rows]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--policies", type=int, default=500)
     parser.add_argument("--roles", type=int, default=200)
-    parser.add_argument("--small", type=int, nargs=3, default=[200, 50, 20], metavar=("USERS", "POLICIES", "ROLES"),
-                        help="the small scale run first (default: 200 50 20)")
+    parser.add_argument("--small", type=int, nargs=3, default=[200, 50, 20],
+                        metavar=("USERS", "POLICIES", "ROLES"), help="the small scale, run first (200 50 20)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report the traced Python allocation peak (slows collect and check down)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")

@@ -63,6 +63,7 @@ def _prepare(out: Path) -> None:
 
 
 def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
+    out = out.resolve()
     _prepare(out)
     role = "OrganizationAccountAccessRole"
     with moto_server():

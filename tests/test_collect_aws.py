@@ -1,0 +1,111 @@
+"""`collect aws` end to end against a real moto server over HTTP, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import Ran
+from trustctl import pipeline
+from trustctl.collectors.aws.clients import ClientFactory, ReadOnlyViolation, is_allowed
+from trustctl.config import AwsConfig
+from trustctl.demo.seed import seed
+
+Cli = Callable[..., Ran]
+
+
+def seed_single_account() -> None:
+    iam = boto3.client("iam")
+    iam.create_user(UserName="bob")
+    iam.create_login_profile(UserName="bob", Password="Password-123-long!")
+    iam.attach_user_policy(UserName="bob", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.create_group(GroupName="devs")
+    iam.create_user(UserName="svc")
+    iam.add_user_to_group(GroupName="devs", UserName="svc")
+    iam.create_access_key(UserName="svc")
+
+
+def results(cli: Cli, *args: str) -> tuple[int, dict[str, Any]]:
+    ran = cli("check", "--format", "json", *args)
+    assert ran.code in (0, 4), ran.stderr
+    return ran.code, json.loads(ran.stdout)
+
+
+def test_collect_check_verify_one_account(aws: str, project: Path, cli: Cli) -> None:
+    seed_single_account()
+    collected = cli("collect", "aws")
+    assert collected.code == 0, collected.stderr
+    assert "0 errors" in collected.stdout and "123456789012" in collected.stdout
+    code, report = results(cli)
+    assert code == 4
+    assert set(report) == {"tool", "run", "results", "summary"}
+    assert report["tool"]["name"] == "trustctl" and report["run"]["completed_at"].endswith("Z")
+    by = {(r["check"], r["resource"]): r for r in report["results"]}
+    bob = "arn:aws:iam::123456789012:user/bob"
+    assert by[("aws.iam.user_console_mfa", bob)]["status"] == "fail"
+    assert by[("aws.iam.admin_access", bob)]["status"] == "fail"
+    assert by[("aws.iam.admin_access", "arn:aws:iam::123456789012:user/svc")]["status"] == "pass"
+    assert by[("aws.iam.password_policy", "123456789012")]["status"] == "fail"
+    first = by[("aws.iam.user_console_mfa", bob)]
+    assert set(first) == {"check", "control", "status", "severity", "provider", "account", "region", "resource",
+                          "reason", "requirements", "evidence"}
+    assert first["control"] == "AC-02" and first["severity"] == "high" and first["region"] == "global"
+    assert first["evidence"] and all(e.startswith("sha256:") for e in first["evidence"])
+    assert sum(report["summary"].values()) == len(report["results"])
+    verified = cli("verify")
+    assert verified.code == 0 and "1 runs" in verified.stdout
+
+
+def test_organization_member_accounts_through_org_role(aws: str, project: Path, cli: Cli) -> None:
+    org = seed()
+    collected = cli("collect", "aws", "--org-role", "OrganizationAccountAccessRole", "--regions", "eu-west-1")
+    assert collected.code == 0, collected.stderr
+    _, report = results(cli)
+    accounts = {r["account"] for r in report["results"]}
+    assert accounts == {org.management, org.production}
+    status = {(r["check"], r["resource"]): r["status"] for r in report["results"]}
+    assert status[("aws.iam.root_mfa", org.management)] == "pass"
+    assert status[("aws.iam.root_mfa", org.production)] == "fail"
+    assert status[("aws.iam.access_key_age", f"arn:aws:iam::{org.production}:user/legacy-etl")] == "fail"
+    assert status[("aws.iam.wildcard_policy", f"arn:aws:iam::{org.production}:user/legacy-etl#inline/etl-s3")] == "fail"
+
+
+def test_collectors_only_make_read_calls(aws: str, tmp_path: Path) -> None:
+    seed()
+    made = pipeline.init(tmp_path, "Acme")
+    config = pipeline.load(made.config)
+    config = config.model_copy(update={"aws": AwsConfig(org_role="OrganizationAccountAccessRole")})
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def record(model: Any, **_: Any) -> None:
+        with lock:
+            seen.add(f"{model.service_model.service_name}:{model.name}")
+
+    def hook(client: Any) -> None:
+        client.meta.events.register("before-call", record)
+
+    collected = pipeline.collect(config, ["aws"], hooks=[hook])
+    assert collected.errors == 0
+    assert {op.split(":")[1] for op in seen} >= {"GetCredentialReport", "GetAccountAuthorizationDetails",
+                                                  "ListAccounts", "AssumeRole", "DescribeRegions"}
+    mutating = [op for op in seen if not is_allowed(op.split(":")[1])]
+    assert mutating == []
+    # Every recorded request in the manifest is a read as well.
+    assert all(is_allowed(r.call.operation) for r in collected.manifest.requests)
+
+
+def test_clients_refuse_mutating_and_secret_calls(aws: str) -> None:
+    factory = ClientFactory(AwsConfig())
+    session = factory.base_session()
+    with pytest.raises(ReadOnlyViolation):
+        factory.client(session, "iam", "us-east-1").create_user(UserName="x")
+    with pytest.raises(ReadOnlyViolation):
+        factory.client(session, "secretsmanager", "us-east-1").get_secret_value(SecretId="x")
+    assert boto3.client("iam").list_users()["Users"] == []

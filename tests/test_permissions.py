@@ -1,0 +1,93 @@
+"""`trustctl permissions aws` is enough, and nothing more is needed: proven with moto's IAM
+enforcement on, by a user who holds only the printed policy."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import Ran
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def enforced(aws: str, post: Callable[..., Any]) -> Iterator[Callable[[dict[str, Any]], dict[str, str]]]:
+    """Returns a function: policy -> environment of a new user holding only that policy, with IAM enforced."""
+
+    def user_with(policy: dict[str, Any]) -> dict[str, str]:
+        iam = boto3.client("iam")
+        iam.create_user(UserName="auditor")
+        arn = iam.create_policy(PolicyName="trustctl", PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName="auditor", PolicyArn=arn)
+        key = iam.create_access_key(UserName="auditor")["AccessKey"]
+        iam.create_user(UserName="bob")
+        _enforce(aws)
+        return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+                "AWS_SESSION_TOKEN": ""}
+
+    yield user_with
+    _relax(aws)
+
+
+def _reset_auth(endpoint: str, unauthenticated_calls: bytes) -> None:
+    """moto's IAM enforcement: only the first N calls after this one go unchecked."""
+    request = urllib.request.Request(endpoint + "/moto-api/reset-auth", data=unauthenticated_calls, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).read()
+
+
+def _enforce(endpoint: str) -> None:
+    _reset_auth(endpoint, b"0")
+
+
+def _relax(endpoint: str) -> None:
+    _reset_auth(endpoint, b"1e9")
+
+
+def printed_policy(cli: Cli) -> dict[str, Any]:
+    ran = cli("permissions", "aws")
+    assert ran.code == 0
+    return json.loads(ran.stdout)  # type: ignore[no-any-return]
+
+
+def test_printed_policy_is_read_only(cli: Cli) -> None:
+    policy = printed_policy(cli)
+    actions = [a for s in policy["Statement"] for a in s["Action"]]
+    assert "iam:GetCredentialReport" in actions and "iam:GetAccountAuthorizationDetails" in actions
+    for action in actions:
+        name = action.split(":")[1]
+        assert name.startswith(("Get", "List", "Describe", "Generate")) or action == "sts:AssumeRole", action
+    assert not any("Secret" in a for a in actions)
+
+
+def test_a_user_with_only_the_printed_policy_collects_without_errors(
+        project: Path, cli: Cli, enforced: Callable[[dict[str, Any]], dict[str, str]]) -> None:
+    env = enforced(printed_policy(cli))
+    ran = cli("collect", "aws", env=env)
+    assert ran.code == 0, ran.stderr
+    report = json.loads(cli("check", "--format", "json", env=env).stdout)
+    assert report["summary"]["error"] == 0
+    assert any(r["resource"].endswith(":user/bob") for r in report["results"])
+
+
+def test_a_missing_permission_is_named(project: Path, cli: Cli,
+                                       enforced: Callable[[dict[str, Any]], dict[str, str]]) -> None:
+    policy = printed_policy(cli)
+    policy["Statement"][0]["Action"].remove("iam:GetCredentialReport")
+    env = enforced(policy)
+    ran = cli("collect", "aws", env=env)
+    assert ran.code == 3
+    assert "grant iam:GetCredentialReport" in ran.stderr
+    report = json.loads(cli("check", "--format", "json", env=env).stdout)
+    errors = [r for r in report["results"] if r["status"] == "error"]
+    assert {r["check"] for r in errors} >= {"aws.iam.user_console_mfa", "aws.iam.root_mfa"}
+    assert all("iam:GetCredentialReport" in r["reason"] for r in errors)
+    # Checks that do not need the credential report still run.
+    assert any(r["check"] == "aws.iam.wildcard_policy" and r["status"] != "error" for r in report["results"])
