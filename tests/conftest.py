@@ -56,10 +56,18 @@ class Ran:
 def cli(tmp_path: Path) -> Callable[..., Ran]:
     """Run `trustctl ARGS` in tmp_path as a new process, with this process's AWS environment."""
 
-    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 120) -> Ran:
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 120
+    ) -> Ran:
         full_env = {**os.environ, **(env or {})}
-        proc = subprocess.run([sys.executable, "-m", "trustctl.cli", *args], cwd=cwd or tmp_path, env=full_env,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, "-m", "trustctl.cli", *args],
+            cwd=cwd or tmp_path,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         return Ran(proc.returncode, proc.stdout, proc.stderr)
 
     return run
@@ -71,5 +79,7 @@ def project(tmp_path: Path, cli: Callable[..., Ran]) -> Path:
     result = cli("init", "--org", "Test Co")
     assert result.code == 0, result.stderr
     config = tmp_path / "trustctl.toml"
-    config.write_text(config.read_text().replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]'))
+    config.write_text(
+        config.read_text().replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]')
+    )
     return tmp_path

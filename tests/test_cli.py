@@ -56,14 +56,18 @@ def test_init_writes_config_locker_and_private_key(tmp_path: Path, cli: Cli) -> 
     assert again.code == 1 and "already exists; nothing was changed" in again.stderr
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["check"], 1, "trustctl.toml: not found"),
-    (["check", "--format", "pdf"], 2, "Invalid value for '--format'"),
-    (["collect", "azure"], 2, "Invalid value"),
-    (["verify", "nowhere"], 1, "not a trustctl locker"),
-])
-def test_errors_are_one_line_with_documented_codes(tmp_path: Path, cli: Cli, args: list[str], code: int,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["check"], 1, "trustctl.toml: not found"),
+        (["check", "--format", "pdf"], 2, "Invalid value for '--format'"),
+        (["collect", "azure"], 2, "Invalid value"),
+        (["verify", "nowhere"], 1, "not a trustctl locker"),
+    ],
+)
+def test_errors_are_one_line_with_documented_codes(
+    tmp_path: Path, cli: Cli, args: list[str], code: int, message: str
+) -> None:
     ran = cli(*args)
     assert ran.code == code
     assert message in ran.stderr
@@ -76,7 +80,8 @@ def test_bad_config_names_file_and_key(tmp_path: Path, cli: Cli) -> None:
     assert ran.code == 1
     assert ran.stderr.strip() == (
         "trustctl: error: trustctl.toml: unknown key 'aws.regoin'; remove it or check its spelling "
-        "(see README, Configuration)")
+        "(see README, Configuration)"
+    )
 
 
 def test_baseline_shows_only_new_or_changed(aws: str, project: Path, cli: Cli) -> None:
@@ -96,7 +101,9 @@ def test_baseline_shows_only_new_or_changed(aws: str, project: Path, cli: Cli) -
         new = json.loads(ran.stdout)["results"]
         assert {r["resource"] for r in new} == {"arn:aws:iam::123456789012:user/eve"}, baseline
         assert ran.code == 4
-    high = json.loads(cli("check", "--format", "json", "--baseline", run_id, "--min-severity", "critical").stdout)
+    high = json.loads(
+        cli("check", "--format", "json", "--baseline", run_id, "--min-severity", "critical").stdout
+    )
     assert high["results"] == []
     assert cli("check", "--baseline", run_id, "--min-severity", "critical").code == 0
     wrong = cli("check", "--baseline", "no-such-run")
@@ -106,8 +113,17 @@ def test_baseline_shows_only_new_or_changed(aws: str, project: Path, cli: Cli) -
 def test_sarif_and_markdown_outputs(aws: str, project: Path, cli: Cli) -> None:
     boto3.client("iam").create_user(UserName="bob")
     assert cli("collect", "aws").code == 0
-    ran = cli("check", "--format", "sarif", "--output", "out/trustctl.sarif", "--fail-on", "fail",
-              "--min-severity", "high")
+    ran = cli(
+        "check",
+        "--format",
+        "sarif",
+        "--output",
+        "out/trustctl.sarif",
+        "--fail-on",
+        "fail",
+        "--min-severity",
+        "high",
+    )
     assert ran.code == 4  # the root user has no MFA (critical)
     sarif = json.loads((project / "out" / "trustctl.sarif").read_text())
     assert sarif["version"] == "2.1.0"
@@ -133,7 +149,9 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path, cli: Cli) -> None:
     assert "aws.iam.user_console_mfa" in ran.stdout and str(out / "reports" / "check.sarif") in ran.stdout
     report = json.loads((out / "reports" / "check.json").read_text())
     assert len({r["account"] for r in report["results"]}) == 2
-    assert report["summary"]["fail"] > 0 and report["summary"]["pass"] > 0 and report["summary"]["waived"] == 1
+    assert (
+        report["summary"]["fail"] > 0 and report["summary"]["pass"] > 0 and report["summary"]["waived"] == 1
+    )
     assert report["summary"]["error"] == 0
     assert cli("verify", str(out / ".trustctl" / "locker")).code == 0
     assert cli("demo", "--out", "demo", timeout=300).code == 0  # a previous demo is replaced

@@ -53,8 +53,19 @@ def test_collect_check_verify_one_account(aws: str, project: Path, cli: Cli) -> 
     assert by[("aws.iam.admin_access", "arn:aws:iam::123456789012:user/svc")]["status"] == "pass"
     assert by[("aws.iam.password_policy", "123456789012")]["status"] == "fail"
     first = by[("aws.iam.user_console_mfa", bob)]
-    assert set(first) == {"check", "control", "status", "severity", "provider", "account", "region", "resource",
-                          "reason", "requirements", "evidence"}
+    assert set(first) == {
+        "check",
+        "control",
+        "status",
+        "severity",
+        "provider",
+        "account",
+        "region",
+        "resource",
+        "reason",
+        "requirements",
+        "evidence",
+    }
     assert first["control"] == "AC-02" and first["severity"] == "high" and first["region"] == "global"
     assert first["evidence"] and all(e.startswith("sha256:") for e in first["evidence"])
     assert sum(report["summary"].values()) == len(report["results"])
@@ -73,7 +84,10 @@ def test_organization_member_accounts_through_org_role(aws: str, project: Path, 
     assert status[("aws.iam.root_mfa", org.management)] == "pass"
     assert status[("aws.iam.root_mfa", org.production)] == "fail"
     assert status[("aws.iam.access_key_age", f"arn:aws:iam::{org.production}:user/legacy-etl")] == "fail"
-    assert status[("aws.iam.wildcard_policy", f"arn:aws:iam::{org.production}:user/legacy-etl#inline/etl-s3")] == "fail"
+    assert (
+        status[("aws.iam.wildcard_policy", f"arn:aws:iam::{org.production}:user/legacy-etl#inline/etl-s3")]
+        == "fail"
+    )
 
 
 def test_collectors_only_make_read_calls(aws: str, tmp_path: Path) -> None:
@@ -93,8 +107,13 @@ def test_collectors_only_make_read_calls(aws: str, tmp_path: Path) -> None:
 
     collected = pipeline.collect(config, ["aws"], hooks=[hook])
     assert collected.errors == 0
-    assert {op.split(":")[1] for op in seen} >= {"GetCredentialReport", "GetAccountAuthorizationDetails",
-                                                  "ListAccounts", "AssumeRole", "DescribeRegions"}
+    assert {op.split(":")[1] for op in seen} >= {
+        "GetCredentialReport",
+        "GetAccountAuthorizationDetails",
+        "ListAccounts",
+        "AssumeRole",
+        "DescribeRegions",
+    }
     mutating = [op for op in seen if not is_allowed(op.split(":")[1])]
     assert mutating == []
     # Every recorded request in the manifest is a read as well.

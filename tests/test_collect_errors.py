@@ -41,8 +41,13 @@ def check_json(cli: Cli, env: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 def stubbed_iam() -> tuple[Any, Stubber]:
-    client = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x",
-                          config=BotoConfig(retries={"mode": "adaptive", "max_attempts": 3}))
+    client = boto3.client(
+        "iam",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=BotoConfig(retries={"mode": "adaptive", "max_attempts": 3}),
+    )
     return client, Stubber(client)
 
 
@@ -72,8 +77,13 @@ def test_denied_and_throttled_calls_become_error_results(tmp_path: Path) -> None
     facts = build_facts(Evidence(locker, manifest))
     found = {(r.check, r.status.value): r for r in evaluate(facts, PolicyConfig(), [], date.today()).results}
     # Checks that need the denied or throttled call are errors for the account, naming the call ...
-    for check_id in ("aws.iam.admin_access", "aws.iam.wildcard_policy", "aws.iam.user_console_mfa",
-                     "aws.iam.root_mfa", "aws.iam.root_access_keys"):
+    for check_id in (
+        "aws.iam.admin_access",
+        "aws.iam.wildcard_policy",
+        "aws.iam.user_console_mfa",
+        "aws.iam.root_mfa",
+        "aws.iam.root_access_keys",
+    ):
         result = found[(check_id, "error")]
         assert result.resource == "111111111111"
         assert "could not be collected" in result.reason
@@ -110,8 +120,9 @@ def hanging_endpoint() -> Iterator[str]:
 
 
 def _fast_failing(config: Path) -> None:
-    text = config.read_text().replace("max_workers = 16", "max_workers = 4\nmax_attempts = 1\nread_timeout = 1\n"
-                                      "connect_timeout = 1")
+    text = config.read_text().replace(
+        "max_workers = 16", "max_workers = 4\nmax_attempts = 1\nread_timeout = 1\nconnect_timeout = 1"
+    )
     config.write_text(text)
 
 
@@ -166,13 +177,19 @@ def test_killed_at_a_random_moment(aws: str, project: Path) -> None:
     _seed()
     env = {**os.environ}
     for delay in (0.3, 0.9, 1.5):
-        proc = subprocess.Popen([sys.executable, "-m", "trustctl.cli", "collect", "aws"], cwd=project, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trustctl.cli", "collect", "aws"],
+            cwd=project,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    ran = subprocess.run([sys.executable, "-m", "trustctl.cli", "verify"], cwd=project, env=env,
-                         capture_output=True, text=True)
+    ran = subprocess.run(
+        [sys.executable, "-m", "trustctl.cli", "verify"], cwd=project, env=env, capture_output=True, text=True
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
@@ -204,7 +221,8 @@ def test_a_run_in_progress_blocks_a_second_writer(aws: str, project: Path) -> No
     key = signing.load_private_key(project / ".trustctl" / "signing-key.pem")
     locker = Locker.open(project / ".trustctl" / "locker")
     writer = locker.begin_run(key, "T", "sha256:c")
-    ran = subprocess.run([sys.executable, "-m", "trustctl.cli", "collect", "aws"], cwd=project,
-                         capture_output=True, text=True)
+    ran = subprocess.run(
+        [sys.executable, "-m", "trustctl.cli", "collect", "aws"], cwd=project, capture_output=True, text=True
+    )
     writer.close()
     assert ran.returncode == 1 and "another trustctl run is writing" in ran.stderr

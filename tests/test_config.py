@@ -24,18 +24,27 @@ def test_init_template_is_valid_with_documented_defaults() -> None:
     assert config.digest.startswith("sha256:")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[organization]\nname = "A"\n[aws]\nregoins = ["eu-west-1"]\n',
-     "/p/trustctl.toml: unknown key 'aws.regoins'"),
-    ('[organization]\nname = "A"\n[polcy]\n', "unknown key 'polcy'"),
-    ("[aws]\n", "missing required key 'organization'"),
-    ('[organization]\nname = "A"\n[aws]\nregions = ["EU-WEST"]\n', "invalid value for 'aws.regions.0'"),
-    ('[organization]\nname = "A"\n[policy]\nmax_access_key_age_days = "ninety"\n',
-     "invalid value for 'policy.max_access_key_age_days'"),
-    ('[organization\nname = "A"\n', "not valid TOML"),
-    ('[organization]\nname = "A"\n[[waiver]]\ncheck = "aws.iam.admin_access"\nreason = "r"\nowner = "o"\n',
-     "missing required key 'waiver.0.expires'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[organization]\nname = "A"\n[aws]\nregoins = ["eu-west-1"]\n',
+            "/p/trustctl.toml: unknown key 'aws.regoins'",
+        ),
+        ('[organization]\nname = "A"\n[polcy]\n', "unknown key 'polcy'"),
+        ("[aws]\n", "missing required key 'organization'"),
+        ('[organization]\nname = "A"\n[aws]\nregions = ["EU-WEST"]\n', "invalid value for 'aws.regions.0'"),
+        (
+            '[organization]\nname = "A"\n[policy]\nmax_access_key_age_days = "ninety"\n',
+            "invalid value for 'policy.max_access_key_age_days'",
+        ),
+        ('[organization\nname = "A"\n', "not valid TOML"),
+        (
+            '[organization]\nname = "A"\n[[waiver]]\ncheck = "aws.iam.admin_access"\nreason = "r"\nowner = "o"\n',
+            "missing required key 'waiver.0.expires'",
+        ),
+    ],
+)
 def test_errors_name_the_file_and_key(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(text, SRC)
@@ -46,7 +55,9 @@ def test_errors_name_the_file_and_key(text: str, message: str) -> None:
 def test_waivers_match_globs() -> None:
     config = parse_config(
         '[organization]\nname = "A"\n[[waiver]]\ncheck = "aws.iam.*"\nresource = "arn:aws:iam::*:role/Break*"\n'
-        'reason = "r"\nowner = "o"\nexpires = 2027-01-01\n', SRC)
+        'reason = "r"\nowner = "o"\nexpires = 2027-01-01\n',
+        SRC,
+    )
     [waiver] = config.waiver
     assert waiver.expires == date(2027, 1, 1)
     assert waiver.matches("aws.iam.admin_access", "arn:aws:iam::1:role/BreakGlass")

@@ -15,16 +15,19 @@ def doc(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-@pytest.mark.parametrize(("policy", "wildcards", "admin"), [
-    (doc({"Effect": "Allow", "Action": "*", "Resource": "*"}), ["*"], True),
-    (doc({"Effect": "Allow", "Action": ["*:*"], "Resource": ["*"]}), [], True),
-    (doc({"Effect": "Allow", "Action": ["s3:*", "ec2:Describe*"], "Resource": "*"}), ["s3:*"], False),
-    (doc({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}), [], False),
-    (doc({"Effect": "Deny", "Action": "*", "Resource": "*"}), [], False),
-    (doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["NotAction iam:*"], False),
-    ({"Statement": {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}}, ["kms:*"], False),
-    ({}, [], False),
-])
+@pytest.mark.parametrize(
+    ("policy", "wildcards", "admin"),
+    [
+        (doc({"Effect": "Allow", "Action": "*", "Resource": "*"}), ["*"], True),
+        (doc({"Effect": "Allow", "Action": ["*:*"], "Resource": ["*"]}), [], True),
+        (doc({"Effect": "Allow", "Action": ["s3:*", "ec2:Describe*"], "Resource": "*"}), ["s3:*"], False),
+        (doc({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}), [], False),
+        (doc({"Effect": "Deny", "Action": "*", "Resource": "*"}), [], False),
+        (doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["NotAction iam:*"], False),
+        ({"Statement": {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}}, ["kms:*"], False),
+        ({}, [], False),
+    ],
+)
 def test_wildcards_and_admin(policy: dict[str, Any], wildcards: list[str], admin: bool) -> None:
     assert wildcard_grants(policy) == wildcards
     assert grants_full_admin(policy) is admin

@@ -63,8 +63,15 @@ def test_identical_responses_are_stored_once(locker: Locker, key: signing.Ed2551
 
 
 def test_secret_fields_never_reach_the_locker(locker: Locker, key: signing.Ed25519PrivateKey) -> None:
-    write_run(locker, key, {"AssumeRole": {"Credentials": {"AccessKeyId": "AKIA", "SecretAccessKey": "s3cr3t",
-                                                           "SessionToken": "t0k3n"}}})
+    write_run(
+        locker,
+        key,
+        {
+            "AssumeRole": {
+                "Credentials": {"AccessKeyId": "AKIA", "SecretAccessKey": "s3cr3t", "SessionToken": "t0k3n"}
+            }
+        },
+    )
     for path in locker.iter_object_paths():
         text = gzip.decompress(path.read_bytes()).decode()
         assert "s3cr3t" not in text and "t0k3n" not in text
@@ -125,7 +132,9 @@ def test_verify_names_a_deleted_object(locker: Locker, key: signing.Ed25519Priva
     victim = next(iter(locker.iter_object_paths()))
     digest = "sha256:" + victim.parent.name + victim.name.removesuffix(".json.gz")
     victim.unlink()
-    assert verify_locker(locker).problems == [f"runs/{run_id}: evidence object {digest} is missing or changed"]
+    assert verify_locker(locker).problems == [
+        f"runs/{run_id}: evidence object {digest} is missing or changed"
+    ]
 
 
 def test_verify_names_a_reordered_chain(locker: Locker, key: signing.Ed25519PrivateKey) -> None:
@@ -149,12 +158,15 @@ def test_verify_names_a_removed_run(locker: Locker, key: signing.Ed25519PrivateK
     assert any(p.startswith(f"runs/{runs[2]}: chain position 3, expected 2") for p in problems)
 
 
-def test_a_foreign_key_does_not_verify(locker: Locker, key: signing.Ed25519PrivateKey, tmp_path: Path) -> None:
+def test_a_foreign_key_does_not_verify(
+    locker: Locker, key: signing.Ed25519PrivateKey, tmp_path: Path
+) -> None:
     run_id = write_run(locker, key, {"ListUsers": {"Users": []}})
     other = signing.create_key(tmp_path / "other.pem")
     (locker.root / "public-key.pem").write_bytes(signing.public_pem(other))
     assert f"runs/{run_id}: manifest signature does not verify (manifest or signature changed)" in (
-        verify_locker(locker).problems)
+        verify_locker(locker).problems
+    )
 
 
 def test_incomplete_run_is_noted_and_never_assessed(locker: Locker, key: signing.Ed25519PrivateKey) -> None:
@@ -163,7 +175,9 @@ def test_incomplete_run_is_noted_and_never_assessed(locker: Locker, key: signing
     writer.record_response(call("ListRoles"), {"Roles": []}, T)
     writer.close()  # the process "died" before commit
     report = verify_locker(locker)
-    assert report.ok and report.notes == [f"runs/{writer.run_id}: incomplete run (no manifest); never assessed"]
+    assert report.ok and report.notes == [
+        f"runs/{writer.run_id}: incomplete run (no manifest); never assessed"
+    ]
     assert locker.latest_run().run_id == done
     # The next run chains to the last complete one.
     nxt = write_run(locker, key, {"ListUsers": {"Users": [2]}})

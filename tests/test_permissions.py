@@ -29,8 +29,11 @@ def enforced(aws: str, post: Callable[..., Any]) -> Iterator[Callable[[dict[str,
         key = iam.create_access_key(UserName="auditor")["AccessKey"]
         iam.create_user(UserName="bob")
         _enforce(aws)
-        return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-                "AWS_SESSION_TOKEN": ""}
+        return {
+            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": "",
+        }
 
     yield user_with
     _relax(aws)
@@ -38,8 +41,12 @@ def enforced(aws: str, post: Callable[..., Any]) -> Iterator[Callable[[dict[str,
 
 def _reset_auth(endpoint: str, unauthenticated_calls: bytes) -> None:
     """moto's IAM enforcement: only the first N calls after this one go unchecked."""
-    request = urllib.request.Request(endpoint + "/moto-api/reset-auth", data=unauthenticated_calls, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        endpoint + "/moto-api/reset-auth",
+        data=unauthenticated_calls,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     urllib.request.urlopen(request, timeout=30).read()
 
 
@@ -68,7 +75,8 @@ def test_printed_policy_is_read_only(cli: Cli) -> None:
 
 
 def test_a_user_with_only_the_printed_policy_collects_without_errors(
-        project: Path, cli: Cli, enforced: Callable[[dict[str, Any]], dict[str, str]]) -> None:
+    project: Path, cli: Cli, enforced: Callable[[dict[str, Any]], dict[str, str]]
+) -> None:
     env = enforced(printed_policy(cli))
     ran = cli("collect", "aws", env=env)
     assert ran.code == 0, ran.stderr
@@ -77,8 +85,9 @@ def test_a_user_with_only_the_printed_policy_collects_without_errors(
     assert any(r["resource"].endswith(":user/bob") for r in report["results"])
 
 
-def test_a_missing_permission_is_named(project: Path, cli: Cli,
-                                       enforced: Callable[[dict[str, Any]], dict[str, str]]) -> None:
+def test_a_missing_permission_is_named(
+    project: Path, cli: Cli, enforced: Callable[[dict[str, Any]], dict[str, str]]
+) -> None:
     policy = printed_policy(cli)
     policy["Statement"][0]["Action"].remove("iam:GetCredentialReport")
     env = enforced(policy)

@@ -22,15 +22,30 @@ from trustctl.reports.formats.table import render as table
 BOB = "arn:aws:iam::111111111111:user/bob"
 
 
-def result(check: str = "aws.iam.user_console_mfa", status: Status = Status.FAIL, resource: str = BOB,
-           severity: Severity = Severity.HIGH) -> Result:
-    return Result(check=check, control="AC-02", status=status, severity=severity, provider="aws",
-                  account="111111111111", region="global", resource=resource, reason=f"{resource} | reason",
-                  evidence=["sha256:" + "0" * 64])
+def result(
+    check: str = "aws.iam.user_console_mfa",
+    status: Status = Status.FAIL,
+    resource: str = BOB,
+    severity: Severity = Severity.HIGH,
+) -> Result:
+    return Result(
+        check=check,
+        control="AC-02",
+        status=status,
+        severity=severity,
+        provider="aws",
+        account="111111111111",
+        region="global",
+        resource=resource,
+        reason=f"{resource} | reason",
+        evidence=["sha256:" + "0" * 64],
+    )
 
 
 def report(*results: Result) -> CheckReport:
-    return CheckReport("0.1.0", "20261124T000000Z-abcdef", "2026-11-24T00:00:00Z", list(results), all_checks())
+    return CheckReport(
+        "0.1.0", "20261124T000000Z-abcdef", "2026-11-24T00:00:00Z", list(results), all_checks()
+    )
 
 
 MIXED = report(
@@ -53,7 +68,9 @@ def test_sarif_is_valid_2_1_0() -> None:
         assert rules[r["ruleIndex"]] == r["ruleId"]
         assert r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
         assert r["partialFingerprints"]
-    console = next(rule for rule in run["tool"]["driver"]["rules"] if rule["id"] == "aws.iam.user_console_mfa")
+    console = next(
+        rule for rule in run["tool"]["driver"]["rules"] if rule["id"] == "aws.iam.user_console_mfa"
+    )
     assert console["properties"]["security-severity"] == "8.0"
 
 
@@ -92,14 +109,17 @@ def test_table_lists_errors_and_fails_worst_first() -> None:
     assert "No failing" in table(report(result(status=Status.PASS)))
 
 
-@pytest.mark.parametrize(("statuses", "fail_on", "code"), [
-    ([Status.FAIL], FailOn.FAIL, 4),
-    ([Status.ERROR], FailOn.FAIL, 4),
-    ([Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE], FailOn.FAIL, 0),
-    ([Status.FAIL], FailOn.ERROR, 0),
-    ([Status.ERROR], FailOn.ERROR, 4),
-    ([Status.FAIL, Status.ERROR], FailOn.NONE, 0),
-])
+@pytest.mark.parametrize(
+    ("statuses", "fail_on", "code"),
+    [
+        ([Status.FAIL], FailOn.FAIL, 4),
+        ([Status.ERROR], FailOn.FAIL, 4),
+        ([Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE], FailOn.FAIL, 0),
+        ([Status.FAIL], FailOn.ERROR, 0),
+        ([Status.ERROR], FailOn.ERROR, 4),
+        ([Status.FAIL, Status.ERROR], FailOn.NONE, 0),
+    ],
+)
 def test_fail_on(statuses: list[Status], fail_on: FailOn, code: int) -> None:
     assert exit_code(report(*(result(status=s) for s in statuses)), fail_on) == code
 
@@ -117,8 +137,13 @@ def test_baseline_keeps_new_and_changed() -> None:
 
 
 def test_waivers_apply_until_they_expire() -> None:
-    active = Waiver(check="aws.iam.user_console_mfa", resource="arn:aws:iam::*:user/bob", reason="migrating",
-                    owner="it@acme.example", expires=date(2026, 12, 31))
+    active = Waiver(
+        check="aws.iam.user_console_mfa",
+        resource="arn:aws:iam::*:user/bob",
+        reason="migrating",
+        owner="it@acme.example",
+        expires=date(2026, 12, 31),
+    )
     evaluation = apply_waivers([result(), result(status=Status.ERROR)], [active], date(2026, 11, 24))
     assert [r.status for r in evaluation.results] == [Status.WAIVED, Status.ERROR]  # errors are never waived
     assert "waived until 2026-12-31 by it@acme.example: migrating" in evaluation.results[0].reason
@@ -126,7 +151,11 @@ def test_waivers_apply_until_they_expire() -> None:
     expired = apply_waivers([result()], [active], date(2027, 1, 1))
     assert expired.results[0].status is Status.FAIL
     assert "expired on 2026-12-31" in expired.results[0].reason
-    assert expired.notes == ["waiver for aws.iam.user_console_mfa arn:aws:iam::*:user/bob (owner it@acme.example) "
-                             "expired on 2026-12-31"]
+    assert expired.notes == [
+        "waiver for aws.iam.user_console_mfa arn:aws:iam::*:user/bob (owner it@acme.example) "
+        "expired on 2026-12-31"
+    ]
     unused = apply_waivers([result(status=Status.PASS)], [active], date(2026, 11, 24))
-    assert unused.notes == ["waiver for aws.iam.user_console_mfa arn:aws:iam::*:user/bob matched no failing result"]
+    assert unused.notes == [
+        "waiver for aws.iam.user_console_mfa arn:aws:iam::*:user/bob matched no failing result"
+    ]

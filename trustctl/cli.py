@@ -38,13 +38,18 @@ class TrustctlGroup(click.Group):
         except Exception as e:
             if ctx.meta.get("debug"):
                 raise
-            click.echo(f"trustctl: unexpected error: {type(e).__name__}: {e} (run with --debug for details)",
-                       err=True)
+            click.echo(
+                f"trustctl: unexpected error: {type(e).__name__}: {e} (run with --debug for details)",
+                err=True,
+            )
             sys.exit(EXIT_ERROR)
 
 
 config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="TRUSTCTL_CONFIG",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="TRUSTCTL_CONFIG",
     help="Path to trustctl.toml (default: ./trustctl.toml; env TRUSTCTL_CONFIG).",
 )
 
@@ -60,24 +65,35 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @click.option("--org", help="Organization name (default: the directory's name).")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Where to write trustctl.toml and the locker.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to write trustctl.toml and the locker.",
+)
 def init(org: str | None, directory: Path) -> None:
     """Write trustctl.toml, create the evidence locker and the Ed25519 signing key (mode 0600).
 
     Example: trustctl init --org "Acme"
     """
     made = pipeline.init(directory, org or directory.resolve().name)
-    click.echo(f"wrote {made.config}\ncreated locker {made.locker}\ncreated signing key {made.key} (mode 0600)")
+    click.echo(
+        f"wrote {made.config}\ncreated locker {made.locker}\ncreated signing key {made.key} (mode 0600)"
+    )
 
 
 @main.command()
 @click.argument("providers", nargs=-1, type=click.Choice(["aws"]))
 @click.option("--regions", help="Comma-separated regions, overriding [aws] regions.")
-@click.option("--org-role", help="Role to assume in every organization member account, overriding [aws] org_role.")
+@click.option(
+    "--org-role", help="Role to assume in every organization member account, overriding [aws] org_role."
+)
 @config_option
-def collect(providers: tuple[str, ...], regions: str | None, org_role: str | None,
-            config_path: Path | None) -> None:
+def collect(
+    providers: tuple[str, ...], regions: str | None, org_role: str | None, config_path: Path | None
+) -> None:
     """Collect one signed run of evidence into the locker.
 
     Exits 3 when some evidence could not be collected (the run is still stored and signed).
@@ -96,35 +112,58 @@ def collect(providers: tuple[str, ...], regions: str | None, org_role: str | Non
     with StderrProgress() as progress:
         collected = pipeline.collect(config, list(providers or ("aws",)), progress)
     m = collected.manifest
-    click.echo(f"run {m.run_id}: {len(m.requests)} requests, {len(m.objects)} evidence objects, "
-               f"{collected.errors} errors; accounts {', '.join(collected.aws.accounts) or 'none'}")
+    click.echo(
+        f"run {m.run_id}: {len(m.requests)} requests, {len(m.objects)} evidence objects, "
+        f"{collected.errors} errors; accounts {', '.join(collected.aws.accounts) or 'none'}"
+    )
     for record in m.errors:
         c = record.call
         assert record.error is not None
-        click.echo(f"  error {c.provider} {c.account} {c.region} {c.service}:{c.operation}: {record.error.message}",
-                   err=True)
+        click.echo(
+            f"  error {c.provider} {c.account} {c.region} {c.service}:{c.operation}: {record.error.message}",
+            err=True,
+        )
     if collected.errors:
         sys.exit(EXIT_EVIDENCE_ERRORS)
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
-@click.option("--fail-on", type=click.Choice([f.value for f in FailOn]), default="fail", show_default=True,
-              help="fail: exit 4 on fail or error results; error: only on error results; none: never.")
-@click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default="low", show_default=True,
-              help="Report and gate only results of this severity or higher.")
+@click.option(
+    "--fail-on",
+    type=click.Choice([f.value for f in FailOn]),
+    default="fail",
+    show_default=True,
+    help="fail: exit 4 on fail or error results; error: only on error results; none: never.",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice([s.value for s in Severity]),
+    default="low",
+    show_default=True,
+    help="Report and gate only results of this severity or higher.",
+)
 @click.option("--baseline", help="A run id or a JSON report: show only results new or changed since then.")
 @click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file.")
 @config_option
-def check(fmt: str, fail_on: str, min_severity: str, baseline: str | None, run_id: str | None,
-          output: Path | None, config_path: Path | None) -> None:
+def check(
+    fmt: str,
+    fail_on: str,
+    min_severity: str,
+    baseline: str | None,
+    run_id: str | None,
+    output: Path | None,
+    config_path: Path | None,
+) -> None:
     """Evaluate the latest run and report failing resources; exit 4 at the --fail-on threshold.
 
     Example: trustctl check --format sarif --output trustctl.sarif --fail-on fail --min-severity high
     """
     config = pipeline.load(config_path)
-    report = pipeline.check_report(config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline)
+    report = pipeline.check_report(
+        config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline
+    )
     if fmt == "table" and output is None:
         text = render_table(report, color=sys.stdout.isatty())
     else:
@@ -154,10 +193,14 @@ def verify(path: Path | None, config_path: Path | None) -> None:
     for problem in report.problems:
         click.echo(f"FAILED {problem}")
     if report.problems:
-        click.echo(f"trustctl: {target}: {len(report.problems)} problem(s); the locker does not verify", err=True)
+        click.echo(
+            f"trustctl: {target}: {len(report.problems)} problem(s); the locker does not verify", err=True
+        )
         sys.exit(EXIT_VERIFY_FAILED)
-    click.echo(f"verified {target}: {report.objects} objects, {report.runs} runs, chain head {report.head}, "
-               f"key {report.key}")
+    click.echo(
+        f"verified {target}: {report.objects} objects, {report.runs} runs, chain head {report.head}, "
+        f"key {report.key}"
+    )
 
 
 @main.group()
@@ -166,8 +209,12 @@ def permissions() -> None:
 
 
 @permissions.command("aws")
-@click.option("--org-role", default="TrustctlAudit", show_default=True,
-              help="Role name trustctl assumes in member accounts (for the sts:AssumeRole statement).")
+@click.option(
+    "--org-role",
+    default="TrustctlAudit",
+    show_default=True,
+    help="Role name trustctl assumes in member accounts (for the sts:AssumeRole statement).",
+)
 def permissions_aws(org_role: str) -> None:
     """The read-only IAM policy for trustctl's principal (and, minus the organization statement, its
     role in every member account).
@@ -181,10 +228,18 @@ def permissions_aws(org_role: str) -> None:
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "TrustctlReadOnly", "Effect": "Allow", "Action": read, "Resource": "*"},
-            {"Sid": "TrustctlOrganization", "Effect": "Allow", "Action": ["organizations:ListAccounts"],
-             "Resource": "*"},
-            {"Sid": "TrustctlMemberAccounts", "Effect": "Allow", "Action": ["sts:AssumeRole"],
-             "Resource": f"arn:aws:iam::*:role/{org_role}"},
+            {
+                "Sid": "TrustctlOrganization",
+                "Effect": "Allow",
+                "Action": ["organizations:ListAccounts"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "TrustctlMemberAccounts",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole"],
+                "Resource": f"arn:aws:iam::*:role/{org_role}",
+            },
         ],
     }
     click.echo(json.dumps(policy, indent=2))
@@ -225,8 +280,13 @@ def controls_show(control_id: str) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("trustctl-demo"), show_default=True,
-              help="Directory for the demo's config, locker and reports (replaced if it holds a previous demo).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("trustctl-demo"),
+    show_default=True,
+    help="Directory for the demo's config, locker and reports (replaced if it holds a previous demo).",
+)
 def demo(out: Path) -> None:
     """Run the whole pipeline on the embedded sample company (a local moto server, two AWS accounts).
 

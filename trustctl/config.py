@@ -11,9 +11,10 @@ import hashlib
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from trustctl.errors import ConfigError
 
@@ -95,7 +96,7 @@ class Config(_Model):
         return self.base_dir / self.locker.key
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         return f"unknown key '{where}'; remove it or check its spelling (see README, Configuration)"

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from trustctl import __version__
-from trustctl.collectors.aws.clients import ClientHook, ClientFactory
+from trustctl.collectors.aws.clients import ClientFactory, ClientHook
 from trustctl.collectors.aws.runner import AwsSummary, collect_aws
 from trustctl.collectors.base import Progress
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_config
@@ -39,8 +39,9 @@ def init(directory: Path, org: str, extra_config: str = "") -> Initialized:
     """Write trustctl.toml, the signing key (0600) and an empty locker; refuse to overwrite anything."""
     path = directory / DEFAULT_CONFIG
     if path.exists():
-        raise ConfigError(path, "already exists; nothing was changed",
-                          "Edit it, or run init in another directory.")
+        raise ConfigError(
+            path, "already exists; nothing was changed", "Edit it, or run init in another directory."
+        )
     directory.mkdir(parents=True, exist_ok=True)
     text = render_default_config(org) + extra_config
     config = Config.model_validate({"organization": {"name": org}}).model_copy(update={"source": path})
@@ -66,8 +67,12 @@ class Collected:
         return len(self.manifest.errors)
 
 
-def collect(config: Config, providers: list[str], progress: Progress | None = None,
-            hooks: list[ClientHook] | None = None) -> Collected:
+def collect(
+    config: Config,
+    providers: list[str],
+    progress: Progress | None = None,
+    hooks: list[ClientHook] | None = None,
+) -> Collected:
     """One run of the given providers into the locker, signed and chained."""
     locker = open_locker(config)
     key = signing.load_private_key(config.key_path)
@@ -98,13 +103,21 @@ def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dic
             raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
     locker = open_locker(config)
     if not (locker.root / "runs" / baseline).is_dir():
-        raise InputError(f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
-                         "Give a run id (see `trustctl verify`) or a JSON report file.")
+        raise InputError(
+            f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
+            "Give a run id (see `trustctl verify`) or a JSON report file.",
+        )
     return {r.key: r.status.value for r in assess(config, locker.find_run(baseline), today).results}
 
 
-def check_report(config: Config, *, run_id: str | None = None, min_severity: Severity = Severity.LOW,
-                 baseline: str | None = None, today: date | None = None) -> CheckReport:
+def check_report(
+    config: Config,
+    *,
+    run_id: str | None = None,
+    min_severity: Severity = Severity.LOW,
+    baseline: str | None = None,
+    today: date | None = None,
+) -> CheckReport:
     locker = open_locker(config)
     manifest = locker.find_run(run_id) if run_id else locker.latest_run()
     evaluation = assess(config, manifest, today)
@@ -113,10 +126,13 @@ def check_report(config: Config, *, run_id: str | None = None, min_severity: Sev
         results = new_or_changed(results, _baseline_statuses(config, baseline, today))
     notes = list(evaluation.notes)
     if manifest.errors:
-        notes.append(f"{len(manifest.errors)} request(s) in run {manifest.run_id} could not be collected; "
-                     "the checks that need them report error")
-    return CheckReport(__version__, manifest.run_id, manifest.completed_at, results, all_checks(), notes,
-                       baseline)
+        notes.append(
+            f"{len(manifest.errors)} request(s) in run {manifest.run_id} could not be collected; "
+            "the checks that need them report error"
+        )
+    return CheckReport(
+        __version__, manifest.run_id, manifest.completed_at, results, all_checks(), notes, baseline
+    )
 
 
 def verify(path: Path) -> VerifyReport:

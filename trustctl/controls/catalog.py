@@ -46,7 +46,9 @@ def load_catalog() -> Catalog:
     try:
         catalog = Catalog.model_validate(yaml.safe_load(text))
     except ValidationError as e:
-        raise TrustctlError(f"trustctl/controls/catalog.yaml: invalid control catalog ({e.errors()[0]['msg']}).")
+        raise TrustctlError(
+            f"trustctl/controls/catalog.yaml: invalid control catalog ({e.errors()[0]['msg']})."
+        ) from None
     for control in catalog.controls:
         if control.family not in FAMILIES or not control.id.startswith(control.family + "-"):
             raise TrustctlError(f"trustctl/controls/catalog.yaml: {control.id} is not in a known family.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from trustctl.config import PolicyConfig, Waiver
 from trustctl.controls.registry import CheckSpec, Context, all_checks
@@ -29,29 +30,61 @@ def _no_requirements(_: str) -> dict[str, list[str]]:
     return {}
 
 
-def _evaluate_check(spec: CheckSpec, facts: FactSet, ctx: Context,
-                    requirements: dict[str, list[str]]) -> list[Result]:
+def _evaluate_check(
+    spec: CheckSpec, facts: FactSet, ctx: Context, requirements: dict[str, list[str]]
+) -> list[Result]:
     table = facts.table(spec.resource)
-    meta = {"check": spec.id, "control": spec.control, "severity": spec.severity, "requirements": requirements}
+    meta: dict[str, Any] = {
+        "check": spec.id,
+        "control": spec.control,
+        "severity": spec.severity,
+        "requirements": requirements,
+    }
     results: list[Result] = []
     for (provider, account, region), reasons in sorted(table.errors.items()):
-        results.append(Result(**meta, status=Status.ERROR, provider=provider, account=account, region=region,
-                              resource=account, reason="; ".join(dict.fromkeys(reasons))))
+        results.append(
+            Result(
+                **meta,
+                status=Status.ERROR,
+                provider=provider,
+                account=account,
+                region=region,
+                resource=account,
+                reason="; ".join(dict.fromkeys(reasons)),
+            )
+        )
     errored = {account for _, account, _ in table.errors}
     rows = table.frame[~table.frame.account.isin(errored)]
     verdicts = spec.func(rows, ctx)
     evaluated = rows.loc[verdicts.ok.index]
     for (index, row), ok in zip(evaluated.iterrows(), verdicts.ok, strict=True):
         status = Status.ERROR if ok is None else Status.PASS if ok else Status.FAIL
-        results.append(Result(**meta, status=status, provider=row.provider, account=row.account,
-                              region=row.region, resource=row.resource, reason=verdicts.reason[index],
-                              evidence=sorted(set(row.evidence))))
+        results.append(
+            Result(
+                **meta,
+                status=status,
+                provider=row.provider,
+                account=row.account,
+                region=row.region,
+                resource=row.resource,
+                reason=verdicts.reason[index],
+                evidence=sorted(set(row.evidence)),
+            )
+        )
     seen = set(evaluated.account) | errored
     for provider, account, region in table.scopes:
         if account not in seen:
-            results.append(Result(**meta, status=Status.NOT_APPLICABLE, provider=provider, account=account,
-                                  region=region, resource=account,
-                                  reason=f"account {account} has nothing this check applies to"))
+            results.append(
+                Result(
+                    **meta,
+                    status=Status.NOT_APPLICABLE,
+                    provider=provider,
+                    account=account,
+                    region=region,
+                    resource=account,
+                    reason=f"account {account} has nothing this check applies to",
+                )
+            )
     return results
 
 
@@ -66,14 +99,24 @@ def apply_waivers(results: Iterable[Result], waivers: list[Waiver], today: date)
         if active:
             w = active[0]
             used.add((w.check, w.resource))
-            out.append(result.model_copy(update={
-                "status": Status.WAIVED,
-                "reason": f"waived until {w.expires} by {w.owner}: {w.reason} (finding: {result.reason})"}))
+            out.append(
+                result.model_copy(
+                    update={
+                        "status": Status.WAIVED,
+                        "reason": f"waived until {w.expires} by {w.owner}: {w.reason} (finding: {result.reason})",
+                    }
+                )
+            )
         else:
             w = matching[0]
             used.add((w.check, w.resource))
-            out.append(result.model_copy(update={
-                "reason": f"{result.reason} (waiver by {w.owner} expired on {w.expires}; it no longer applies)"}))
+            out.append(
+                result.model_copy(
+                    update={
+                        "reason": f"{result.reason} (waiver by {w.owner} expired on {w.expires}; it no longer applies)"
+                    }
+                )
+            )
     for w in waivers:
         if w.expires < today:
             notes.append(f"waiver for {w.check} {w.resource} (owner {w.owner}) expired on {w.expires}")
@@ -82,9 +125,15 @@ def apply_waivers(results: Iterable[Result], waivers: list[Waiver], today: date)
     return Evaluation(out, notes)
 
 
-def evaluate(facts: FactSet, policy: PolicyConfig, waivers: list[Waiver], today: date, *,
-             checks: dict[str, CheckSpec] | None = None,
-             requirements: RequirementLookup = _no_requirements) -> Evaluation:
+def evaluate(
+    facts: FactSet,
+    policy: PolicyConfig,
+    waivers: list[Waiver],
+    today: date,
+    *,
+    checks: dict[str, CheckSpec] | None = None,
+    requirements: RequirementLookup = _no_requirements,
+) -> Evaluation:
     ctx = Context(policy=policy, as_of=facts.as_of)
     results: list[Result] = []
     for spec in (checks if checks is not None else all_checks()).values():

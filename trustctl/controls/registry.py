@@ -52,8 +52,9 @@ class CheckSpec:
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(check_id: str, *, resource: str, control: str, severity: str, title: str,
-          fix: str) -> Callable[[CheckFunction], CheckFunction]:
+def check(
+    check_id: str, *, resource: str, control: str, severity: str, title: str, fix: str
+) -> Callable[[CheckFunction], CheckFunction]:
     def register(func: CheckFunction) -> CheckFunction:
         if check_id in REGISTRY:
             raise ValueError(f"duplicate check id {check_id}")
@@ -67,17 +68,24 @@ def _fill(template: str | Callable[[Any], str], row: Any) -> str:
     return template(row) if callable(template) else template.format(**row.to_dict())
 
 
-def verdicts(facts: pd.DataFrame, ok: pd.Series, *, passed: str | Callable[[Any], str],
-             failed: str | Callable[[Any], str],
-             unknown: str | Callable[[Any], str] = "{resource}: the evidence is incomplete") -> Verdicts:
+def verdicts(
+    facts: pd.DataFrame,
+    ok: pd.Series,
+    *,
+    passed: str | Callable[[Any], str],
+    failed: str | Callable[[Any], str],
+    unknown: str | Callable[[Any], str] = "{resource}: the evidence is incomplete",
+) -> Verdicts:
     """Reasons for each row from templates filled with the row's facts ({resource}, {name}, ...)."""
     ok = ok.reindex(facts.index)
     reasons = [
         _fill(unknown if pd.isna(value) else passed if value else failed, row)
         for value, (_, row) in zip(ok, facts.iterrows(), strict=True)
     ]
-    return Verdicts(ok=ok.astype(object).where(ok.notna(), None), reason=pd.Series(reasons, index=facts.index,
-                                                                                   dtype=object))
+    return Verdicts(
+        ok=ok.astype(object).where(ok.notna(), None),
+        reason=pd.Series(reasons, index=facts.index, dtype=object),
+    )
 
 
 def all_checks() -> dict[str, CheckSpec]:

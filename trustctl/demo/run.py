@@ -47,16 +47,20 @@ class DemoOutcome:
     def describe(self) -> str:
         lines = ["", f"Demo company: Acme (2 AWS accounts), run {self.report.run_id}"]
         lines += [f"  {name:9} {path}" for name, path in self.files.items()]
-        lines += [f"  {'verify':9} trustctl verify {self.files['locker']}",
-                  f"  {'re-check':9} trustctl check --config {self.files['config']} --format markdown"]
+        lines += [
+            f"  {'verify':9} trustctl verify {self.files['locker']}",
+            f"  {'re-check':9} trustctl check --config {self.files['config']} --format markdown",
+        ]
         return "\n".join(lines) + "\n"
 
 
 def _prepare(out: Path) -> None:
     if out.exists():
         if not (out / MARKER).exists():
-            raise TrustctlError(f"{out}: exists and is not a trustctl demo directory; nothing was changed.",
-                                "Choose another --out.")
+            raise TrustctlError(
+                f"{out}: exists and is not a trustctl demo directory; nothing was changed.",
+                "Choose another --out.",
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / MARKER).write_text("created by `trustctl demo`; replaced on the next run\n", encoding="utf-8")

@@ -15,8 +15,16 @@ from typing import Any
 import boto3
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-TRUST_ACCOUNT = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
+TRUST_ACCOUNT = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -29,8 +37,15 @@ def _policy(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def _user(iam: Any, name: str, *, console: bool = False, key: bool = False, mfa: bool = False,
-          groups: tuple[str, ...] = ()) -> None:
+def _user(
+    iam: Any,
+    name: str,
+    *,
+    console: bool = False,
+    key: bool = False,
+    mfa: bool = False,
+    groups: tuple[str, ...] = (),
+) -> None:
     iam.create_user(UserName=name, Tags=[{"Key": "team", "Value": "demo"}])
     if console:
         iam.create_login_profile(UserName=name, Password="Demo-only-password-123!")
@@ -38,21 +53,43 @@ def _user(iam: Any, name: str, *, console: bool = False, key: bool = False, mfa:
         iam.create_access_key(UserName=name)
     if mfa:
         device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
-        iam.enable_mfa_device(UserName=name, SerialNumber=device["SerialNumber"],
-                              AuthenticationCode1="123456", AuthenticationCode2="654321")
+        iam.enable_mfa_device(
+            UserName=name,
+            SerialNumber=device["SerialNumber"],
+            AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )
     for group in groups:
         iam.add_user_to_group(GroupName=group, UserName=name)
 
 
 def _seed_management(iam: Any) -> None:
-    iam.update_account_password_policy(MinimumPasswordLength=16, RequireSymbols=True, RequireNumbers=True,
-                                       RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
-                                       PasswordReusePrevention=24, MaxPasswordAge=365)
-    engineers = iam.create_policy(PolicyName="EngineersAppData", PolicyDocument=_policy(
-        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::acme-app-data/*"},
-        {"Effect": "Allow", "Action": ["logs:FilterLogEvents"], "Resource": "*"}))["Policy"]["Arn"]
-    deploy = iam.create_policy(PolicyName="DeployArtifacts", PolicyDocument=_policy(
-        {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::acme-artifacts/*"}))["Policy"]["Arn"]
+    iam.update_account_password_policy(
+        MinimumPasswordLength=16,
+        RequireSymbols=True,
+        RequireNumbers=True,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        PasswordReusePrevention=24,
+        MaxPasswordAge=365,
+    )
+    engineers = iam.create_policy(
+        PolicyName="EngineersAppData",
+        PolicyDocument=_policy(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": "arn:aws:s3:::acme-app-data/*",
+            },
+            {"Effect": "Allow", "Action": ["logs:FilterLogEvents"], "Resource": "*"},
+        ),
+    )["Policy"]["Arn"]
+    deploy = iam.create_policy(
+        PolicyName="DeployArtifacts",
+        PolicyDocument=_policy(
+            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::acme-artifacts/*"}
+        ),
+    )["Policy"]["Arn"]
     iam.create_group(GroupName="engineers")
     iam.attach_group_policy(GroupName="engineers", PolicyArn=engineers)
     iam.create_group(GroupName="deployers")
@@ -68,8 +105,12 @@ def _seed_production(iam: Any) -> None:
     # No password policy: IAM's defaults apply.
     # AWS Organizations (and moto) create this role with the account; it holds AdministratorAccess.
     iam.attach_role_policy(RoleName="OrganizationAccountAccessRole", PolicyArn=ADMIN)
-    data = iam.create_policy(PolicyName="DataPlatformFull", PolicyDocument=_policy(
-        {"Effect": "Allow", "Action": ["dynamodb:*", "s3:GetObject"], "Resource": "*"}))["Policy"]["Arn"]
+    data = iam.create_policy(
+        PolicyName="DataPlatformFull",
+        PolicyDocument=_policy(
+            {"Effect": "Allow", "Action": ["dynamodb:*", "s3:GetObject"], "Resource": "*"}
+        ),
+    )["Policy"]["Arn"]
     iam.create_role(RoleName="DataPlatform", AssumeRolePolicyDocument=json.dumps(TRUST_ACCOUNT))
     iam.attach_role_policy(RoleName="DataPlatform", PolicyArn=data)
     iam.create_group(GroupName="oncall")
@@ -78,15 +119,18 @@ def _seed_production(iam: Any) -> None:
     _user(iam, "bob", console=True)  # a person with a password, no MFA, and admin attached directly
     iam.attach_user_policy(UserName="bob", PolicyArn=ADMIN)
     _user(iam, "legacy-etl", key=True)  # an old pipeline's user with an old key and an inline wildcard
-    iam.put_user_policy(UserName="legacy-etl", PolicyName="etl-s3", PolicyDocument=_policy(
-        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
+    iam.put_user_policy(
+        UserName="legacy-etl",
+        PolicyName="etl-s3",
+        PolicyDocument=_policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+    )
 
 
 def _age_credentials(management: str, production: str, now: datetime) -> None:
     """What no API can do: credentials that have been around, and root MFA on the management account."""
     from moto.iam.models import iam_backends
 
-    mgmt = iam_backends[management]["aws"]
+    mgmt: Any = iam_backends[management]["aws"]  # moto internals: no API ages credentials
     mgmt.account_summary._account_mfa_enabled = 1
     for user in mgmt.users.values():
         user.create_date = now - timedelta(days=300)
@@ -94,7 +138,7 @@ def _age_credentials(management: str, production: str, now: datetime) -> None:
     for key in mgmt.users["ci-deploy"].access_keys:
         key.create_date = now - timedelta(days=30)
         key.last_used = now - timedelta(hours=6)
-    prod = iam_backends[production]["aws"]
+    prod: Any = iam_backends[production]["aws"]
     prod.account_summary._account_access_keys_present = 1
     for user in prod.users.values():
         user.create_date = now - timedelta(days=500)
@@ -113,13 +157,21 @@ def seed(now: datetime | None = None) -> SeededOrg:
     org = session.client("organizations")
     org.create_organization(FeatureSet="ALL")
     status = org.create_account(Email="aws-prod@acme.example", AccountName="acme-prod")["CreateAccountStatus"]
-    production = status.get("AccountId") or org.describe_create_account_status(
-        CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"]
+    production = (
+        status.get("AccountId")
+        or org.describe_create_account_status(CreateAccountRequestId=status["Id"])["CreateAccountStatus"][
+            "AccountId"
+        ]
+    )
     _seed_management(session.client("iam"))
     creds = session.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{production}:role/OrganizationAccountAccessRole", RoleSessionName="seed")["Credentials"]
-    prod = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"])
+        RoleArn=f"arn:aws:iam::{production}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    prod = boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
     _seed_production(prod.client("iam"))
     _age_credentials(management, production, now)
     return SeededOrg(management, production)

@@ -18,7 +18,13 @@ MOTO_ENV = {
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
     "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
 }
-CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION")
+CLEARED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_REGION",
+)
 
 
 @contextmanager
@@ -27,7 +33,9 @@ def moto_server() -> Iterator[str]:
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
-        raise TrustctlError("the demo needs moto's server.", "Install it: pip install 'trustctl[demo]'.") from None
+        raise TrustctlError(
+            "the demo needs moto's server.", "Install it: pip install 'trustctl[demo]'."
+        ) from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     saved = {k: os.environ.get(k) for k in (*MOTO_ENV, *CLEARED, "AWS_ENDPOINT_URL")}
     for k in CLEARED:

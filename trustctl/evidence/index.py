@@ -45,8 +45,16 @@ def _insert(conn: sqlite3.Connection, manifest: Manifest, digest: str) -> None:
     conn.executemany(
         "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (manifest.run_id, r.call.provider, r.call.account, r.call.region, r.call.service,
-             r.call.operation, r.object, r.error.code if r.error else None)
+            (
+                manifest.run_id,
+                r.call.provider,
+                r.call.account,
+                r.call.region,
+                r.call.service,
+                r.call.operation,
+                r.object,
+                r.error.code if r.error else None,
+            )
             for r in manifest.requests
         ],
     )

@@ -116,9 +116,13 @@ class Locker:
         try:
             return gzip.decompress(path.read_bytes())
         except FileNotFoundError:
-            raise LockerError(f"{path}: evidence object {digest} is missing.", "Run `trustctl verify`.") from None
+            raise LockerError(
+                f"{path}: evidence object {digest} is missing.", "Run `trustctl verify`."
+            ) from None
         except (OSError, EOFError, gzip.BadGzipFile) as e:
-            raise LockerError(f"{path}: evidence object is damaged ({e}).", "Run `trustctl verify`.") from None
+            raise LockerError(
+                f"{path}: evidence object is damaged ({e}).", "Run `trustctl verify`."
+            ) from None
 
     def get_object(self, digest: str) -> Any:
         """Load an object, refusing one whose bytes no longer match its address."""
@@ -142,7 +146,9 @@ class Locker:
         try:
             return (self.root / PUBLIC_KEY).read_bytes()
         except OSError as e:
-            raise LockerError(f"{self.root / PUBLIC_KEY}: cannot read the locker's public key ({e}).") from None
+            raise LockerError(
+                f"{self.root / PUBLIC_KEY}: cannot read the locker's public key ({e})."
+            ) from None
 
     def read_manifest(self, run_id: str) -> Manifest:
         """Parse one manifest after checking its signature; raise LockerError if it does not verify."""
@@ -151,7 +157,9 @@ class Locker:
             data = (entry / MANIFEST).read_bytes()
             sig = (entry / SIGNATURE).read_bytes()
         except OSError as e:
-            raise LockerError(f"{entry}: run {run_id} cannot be read ({e}).", "Run `trustctl verify`.") from None
+            raise LockerError(
+                f"{entry}: run {run_id} cannot be read ({e}).", "Run `trustctl verify`."
+            ) from None
         public = signing.load_public_key(self.public_key_pem())
         if not signing.is_valid(public, sig, data):
             raise LockerError(
@@ -215,7 +223,10 @@ class RunWriter:
         self.run_id = self.started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         self.path = locker.root / "runs" / self.run_id
         self.path.mkdir(parents=True)
-        _write_atomic(self.path / STARTED, canonical_bytes({"run_id": self.run_id, "started_at": utc_iso(self.started_at)}))
+        _write_atomic(
+            self.path / STARTED,
+            canonical_bytes({"run_id": self.run_id, "started_at": utc_iso(self.started_at)}),
+        )
         self._objects_written = 0
 
     def record_response(self, call: Call, data: Any, observed_at: datetime) -> str:
@@ -243,8 +254,15 @@ class RunWriter:
         sequence = len(previous_runs) + 1
         records = sorted(
             self.records,
-            key=lambda r: (r.call.provider, r.call.account, r.call.region, r.call.service, r.call.operation,
-                           canonical_bytes(r.call.parameters), r.call.page),
+            key=lambda r: (
+                r.call.provider,
+                r.call.account,
+                r.call.region,
+                r.call.service,
+                r.call.operation,
+                canonical_bytes(r.call.parameters),
+                r.call.page,
+            ),
         )
         manifest = Manifest(
             run_id=self.run_id,

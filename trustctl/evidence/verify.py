@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from trustctl.evidence import signing
@@ -49,8 +50,9 @@ def _verify_objects(locker: Locker, report: VerifyReport) -> set[str]:
     return present
 
 
-def _verify_run(locker: Locker, run_id: str, public: signing.Ed25519PublicKey,
-                report: VerifyReport) -> tuple[Manifest, str] | None:
+def _verify_run(
+    locker: Locker, run_id: str, public: Ed25519PublicKey, report: VerifyReport
+) -> tuple[Manifest, str] | None:
     base = locker.root / "runs" / run_id
     data = (base / MANIFEST).read_bytes()
     try:
@@ -59,7 +61,9 @@ def _verify_run(locker: Locker, run_id: str, public: signing.Ed25519PublicKey,
         report.problems.append(f"runs/{run_id}: manifest has no signature file")
         return None
     if not signing.is_valid(public, sig, data):
-        report.problems.append(f"runs/{run_id}: manifest signature does not verify (manifest or signature changed)")
+        report.problems.append(
+            f"runs/{run_id}: manifest signature does not verify (manifest or signature changed)"
+        )
         return None
     try:
         manifest = Manifest.model_validate_json(data)

@@ -20,8 +20,14 @@ REPORT = ("iam", "GetCredentialReport")
 SUMMARY = ("iam", "GetAccountSummary")
 PASSWORD = ("iam", "GetAccountPasswordPolicy")
 ROOT = "<root_account>"
-REPORT_TIMES = ["user_creation_time", "password_last_used", "access_key_1_last_rotated",
-                "access_key_1_last_used_date", "access_key_2_last_rotated", "access_key_2_last_used_date"]
+REPORT_TIMES = [
+    "user_creation_time",
+    "password_last_used",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+]
 
 
 def _credential_reports(ev: Evidence) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -40,7 +46,13 @@ def _credential_reports(ev: Evidence) -> dict[str, tuple[pd.DataFrame, str]]:
 def _auth_details(ev: Evidence) -> dict[str, dict[str, Any]]:
     """Per account: all pages of GetAccountAuthorizationDetails merged, and their evidence hashes."""
     merged: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": [], "evidence": []}
+        lambda: {
+            "UserDetailList": [],
+            "GroupDetailList": [],
+            "RoleDetailList": [],
+            "Policies": [],
+            "evidence": [],
+        }
     )
     for record, data in ev.responses("aws", *AUTH):
         account = merged[record.call.account]
@@ -65,12 +77,17 @@ def build_root(ev: Evidence) -> pd.DataFrame:
         keys_in_report = bool(len(root)) and (
             _flag(root.iloc[0].get("access_key_1_active")) or _flag(root.iloc[0].get("access_key_2_active"))
         )
-        rows.append({
-            "provider": "aws", "account": account, "region": "global", "resource": account,
-            "evidence": [h for h in (record.object, report_hash) if h],
-            "mfa_enabled": summary.get("AccountMFAEnabled") == 1,
-            "access_keys_present": summary.get("AccountAccessKeysPresent") == 1 or keys_in_report,
-        })
+        rows.append(
+            {
+                "provider": "aws",
+                "account": account,
+                "region": "global",
+                "resource": account,
+                "evidence": [h for h in (record.object, report_hash) if h],
+                "mfa_enabled": summary.get("AccountMFAEnabled") == 1,
+                "access_keys_present": summary.get("AccountAccessKeysPresent") == 1 or keys_in_report,
+            }
+        )
     return frame(rows, ["mfa_enabled", "access_keys_present"])
 
 
@@ -78,18 +95,32 @@ def build_password_policy(ev: Evidence) -> pd.DataFrame:
     rows = []
     for record, data in ev.responses("aws", *PASSWORD):
         policy = data.get("PasswordPolicy")
-        rows.append({
-            "provider": "aws", "account": record.call.account, "region": "global",
-            "resource": record.call.account, "evidence": [record.object],
-            "present": policy is not None,
-            "minimum_length": (policy or {}).get("MinimumPasswordLength", 0),
-            "require_symbols": bool((policy or {}).get("RequireSymbols")),
-            "require_numbers": bool((policy or {}).get("RequireNumbers")),
-            "reuse_prevention": (policy or {}).get("PasswordReusePrevention", 0),
-            "max_age_days": (policy or {}).get("MaxPasswordAge"),
-        })
-    return frame(rows, ["present", "minimum_length", "require_symbols", "require_numbers", "reuse_prevention",
-                        "max_age_days"])
+        rows.append(
+            {
+                "provider": "aws",
+                "account": record.call.account,
+                "region": "global",
+                "resource": record.call.account,
+                "evidence": [record.object],
+                "present": policy is not None,
+                "minimum_length": (policy or {}).get("MinimumPasswordLength", 0),
+                "require_symbols": bool((policy or {}).get("RequireSymbols")),
+                "require_numbers": bool((policy or {}).get("RequireNumbers")),
+                "reuse_prevention": (policy or {}).get("PasswordReusePrevention", 0),
+                "max_age_days": (policy or {}).get("MaxPasswordAge"),
+            }
+        )
+    return frame(
+        rows,
+        [
+            "present",
+            "minimum_length",
+            "require_symbols",
+            "require_numbers",
+            "reuse_prevention",
+            "max_age_days",
+        ],
+    )
 
 
 def build_users(ev: Evidence) -> pd.DataFrame:
@@ -100,7 +131,10 @@ def build_users(ev: Evidence) -> pd.DataFrame:
         by_arn = report.set_index("arn") if "arn" in report else pd.DataFrame()
         for user in details["UserDetailList"]:
             row: dict[str, Any] = {
-                "provider": "aws", "account": account, "region": "global", "resource": user["Arn"],
+                "provider": "aws",
+                "account": account,
+                "region": "global",
+                "resource": user["Arn"],
                 "evidence": details["evidence"] + ([report_hash] if report_hash else []),
                 "name": user["UserName"],
                 "in_report": user["Arn"] in by_arn.index,
@@ -111,24 +145,46 @@ def build_users(ev: Evidence) -> pd.DataFrame:
             }
             if row["in_report"]:
                 r = by_arn.loc[user["Arn"]]
-                row.update({
-                    "password_enabled": _flag(r["password_enabled"]),
-                    "password_last_used": r["password_last_used"],
-                    "mfa_active": _flag(r["mfa_active"]),
-                    "key_1_active": _flag(r["access_key_1_active"]),
-                    "key_1_last_rotated": r["access_key_1_last_rotated"],
-                    "key_1_last_used": r["access_key_1_last_used_date"],
-                    "key_2_active": _flag(r["access_key_2_active"]),
-                    "key_2_last_rotated": r["access_key_2_last_rotated"],
-                    "key_2_last_used": r["access_key_2_last_used_date"],
-                })
+                row.update(
+                    {
+                        "password_enabled": _flag(r["password_enabled"]),
+                        "password_last_used": r["password_last_used"],
+                        "mfa_active": _flag(r["mfa_active"]),
+                        "key_1_active": _flag(r["access_key_1_active"]),
+                        "key_1_last_rotated": r["access_key_1_last_rotated"],
+                        "key_1_last_used": r["access_key_1_last_used_date"],
+                        "key_2_active": _flag(r["access_key_2_active"]),
+                        "key_2_last_rotated": r["access_key_2_last_rotated"],
+                        "key_2_last_used": r["access_key_2_last_used_date"],
+                    }
+                )
             rows.append(row)
-    columns = ["name", "in_report", "attached_policies", "inline_policies", "groups", "created",
-               "password_enabled", "password_last_used", "mfa_active", "key_1_active", "key_1_last_rotated",
-               "key_1_last_used", "key_2_active", "key_2_last_rotated", "key_2_last_used"]
+    columns = [
+        "name",
+        "in_report",
+        "attached_policies",
+        "inline_policies",
+        "groups",
+        "created",
+        "password_enabled",
+        "password_last_used",
+        "mfa_active",
+        "key_1_active",
+        "key_1_last_rotated",
+        "key_1_last_used",
+        "key_2_active",
+        "key_2_last_rotated",
+        "key_2_last_used",
+    ]
     table = frame(rows, columns)
-    for column in ("created", "password_last_used", "key_1_last_rotated", "key_1_last_used",
-                   "key_2_last_rotated", "key_2_last_used"):
+    for column in (
+        "created",
+        "password_last_used",
+        "key_1_last_rotated",
+        "key_1_last_used",
+        "key_2_last_rotated",
+        "key_2_last_used",
+    ):
         table[column] = pd.to_datetime(table[column], utc=True)
     return table
 
@@ -143,29 +199,55 @@ def build_policies(ev: Evidence) -> pd.DataFrame:
     for account, details in _auth_details(ev).items():
         base = {"provider": "aws", "account": account, "region": "global", "evidence": details["evidence"]}
         for policy in details["Policies"]:
-            default = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), {})
+            default: dict[str, Any] = next(
+                (v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), {}
+            )
             doc = document(default.get("Document"))
-            rows.append({**base, "resource": policy["Arn"],
-                         # moto omits PolicyName here; AWS sends it. The ARN ends with the name.
-                         "name": policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1], "kind": "managed",
-                         "attachments": policy.get("AttachmentCount", 0), "wildcards": wildcard_grants(doc),
-                         "full_admin": grants_full_admin(doc)})
-        for list_key, policies_key in (("UserDetailList", "UserPolicyList"), ("GroupDetailList", "GroupPolicyList"),
-                                       ("RoleDetailList", "RolePolicyList")):
+            rows.append(
+                {
+                    **base,
+                    "resource": policy["Arn"],
+                    # moto omits PolicyName here; AWS sends it. The ARN ends with the name.
+                    "name": policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1],
+                    "kind": "managed",
+                    "attachments": policy.get("AttachmentCount", 0),
+                    "wildcards": wildcard_grants(doc),
+                    "full_admin": grants_full_admin(doc),
+                }
+            )
+        for list_key, policies_key in (
+            ("UserDetailList", "UserPolicyList"),
+            ("GroupDetailList", "GroupPolicyList"),
+            ("RoleDetailList", "RolePolicyList"),
+        ):
             for owner in details[list_key]:
                 for policy in owner.get(policies_key, []):
                     doc = document(policy.get("PolicyDocument"))
-                    rows.append({**base, "resource": _inline(owner["Arn"], policy["PolicyName"]),
-                                 "name": policy["PolicyName"], "kind": "inline", "attachments": 1,
-                                 "wildcards": wildcard_grants(doc), "full_admin": grants_full_admin(doc)})
+                    rows.append(
+                        {
+                            **base,
+                            "resource": _inline(owner["Arn"], policy["PolicyName"]),
+                            "name": policy["PolicyName"],
+                            "kind": "inline",
+                            "attachments": 1,
+                            "wildcards": wildcard_grants(doc),
+                            "full_admin": grants_full_admin(doc),
+                        }
+                    )
     return frame(rows, ["name", "kind", "attachments", "wildcards", "full_admin"])
 
 
 def _admin_grants(owner: dict[str, Any], inline_key: str, admin_managed: set[str]) -> list[str]:
-    found = [f"{p['PolicyName']} attached" for p in owner.get("AttachedManagedPolicies", [])
-             if is_admin_policy_arn(p["PolicyArn"]) or p["PolicyArn"] in admin_managed]
-    found += [f"inline policy {p['PolicyName']} allows *:*" for p in owner.get(inline_key, [])
-              if grants_full_admin(document(p.get("PolicyDocument")))]
+    found = [
+        f"{p['PolicyName']} attached"
+        for p in owner.get("AttachedManagedPolicies", [])
+        if is_admin_policy_arn(p["PolicyArn"]) or p["PolicyArn"] in admin_managed
+    ]
+    found += [
+        f"inline policy {p['PolicyName']} allows *:*"
+        for p in owner.get(inline_key, [])
+        if grants_full_admin(document(p.get("PolicyDocument")))
+    ]
     return found
 
 
@@ -174,25 +256,54 @@ def build_principals(ev: Evidence) -> pd.DataFrame:
     rows = []
     for account, details in _auth_details(ev).items():
         admin_managed = {
-            p["Arn"] for p in details["Policies"]
-            if grants_full_admin(document(next((v.get("Document") for v in p.get("PolicyVersionList", [])
-                                                if v.get("IsDefaultVersion")), None)))
+            p["Arn"]
+            for p in details["Policies"]
+            if grants_full_admin(
+                document(
+                    next(
+                        (
+                            v.get("Document")
+                            for v in p.get("PolicyVersionList", [])
+                            if v.get("IsDefaultVersion")
+                        ),
+                        None,
+                    )
+                )
+            )
         }
         base = {"provider": "aws", "account": account, "region": "global", "evidence": details["evidence"]}
-        group_admin = {g["GroupName"]: _admin_grants(g, "GroupPolicyList", admin_managed)
-                       for g in details["GroupDetailList"]}
+        group_admin = {
+            g["GroupName"]: _admin_grants(g, "GroupPolicyList", admin_managed)
+            for g in details["GroupDetailList"]
+        }
         for group in details["GroupDetailList"]:
-            rows.append({**base, "resource": group["Arn"], "kind": "group", "name": group["GroupName"],
-                         "admin_via": group_admin[group["GroupName"]]})
+            rows.append(
+                {
+                    **base,
+                    "resource": group["Arn"],
+                    "kind": "group",
+                    "name": group["GroupName"],
+                    "admin_via": group_admin[group["GroupName"]],
+                }
+            )
         for user in details["UserDetailList"]:
             via = _admin_grants(user, "UserPolicyList", admin_managed)
             via += [f"member of admin group {g}" for g in user.get("GroupList", []) if group_admin.get(g)]
-            rows.append({**base, "resource": user["Arn"], "kind": "user", "name": user["UserName"], "admin_via": via})
+            rows.append(
+                {**base, "resource": user["Arn"], "kind": "user", "name": user["UserName"], "admin_via": via}
+            )
         for role in details["RoleDetailList"]:
             if str(role.get("Path", "")).startswith("/aws-service-role/"):
                 continue  # service-linked roles are defined and maintained by AWS
-            rows.append({**base, "resource": role["Arn"], "kind": "role", "name": role["RoleName"],
-                         "admin_via": _admin_grants(role, "RolePolicyList", admin_managed)})
+            rows.append(
+                {
+                    **base,
+                    "resource": role["Arn"],
+                    "kind": "role",
+                    "name": role["RoleName"],
+                    "admin_via": _admin_grants(role, "RolePolicyList", admin_managed),
+                }
+            )
     return frame(rows, ["kind", "name", "admin_via"])
 
 

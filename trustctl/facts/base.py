@@ -79,7 +79,9 @@ def normalize(evidence: Evidence, normalizer: Normalizer) -> FactTable:
     for record in evidence.failures(normalizer.provider):
         key = (record.call.service, record.call.operation)
         if key in needs or key in ACCOUNT_WIDE:
-            errors.setdefault((normalizer.provider, record.call.account, "global"), []).append(_error_text(record))
+            errors.setdefault((normalizer.provider, record.call.account, "global"), []).append(
+                _error_text(record)
+            )
     table = normalizer.build(evidence)
     return FactTable(normalizer.resource_type, table, scopes, errors)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
 import boto3
 
 from trustctl.collectors.aws.calls import call, paginate
@@ -28,16 +29,18 @@ def caller_identity(factory: ClientFactory, session: boto3.Session, record: Reco
     if isinstance(outcome, Response):
         account = str(outcome.data["Account"])
         partition = str(outcome.data["Arn"]).split(":")[1]
-        outcome = Response(outcome.call.model_copy(update={"account": account}), outcome.data,
-                           outcome.observed_at)
+        outcome = Response(
+            outcome.call.model_copy(update={"account": account}), outcome.data, outcome.observed_at
+        )
         record(outcome)
         return account, partition
     record(outcome)
     return None
 
 
-def member_accounts(factory: ClientFactory, session: boto3.Session, home: str, role: str, partition: str,
-                    record: Record) -> list[Account]:
+def member_accounts(
+    factory: ClientFactory, session: boto3.Session, home: str, role: str, partition: str, record: Record
+) -> list[Account]:
     """Every ACTIVE organization member other than `home`, entered through `role`."""
     scope = Scope("aws", home, "global")
     client = factory.client(session, "organizations", default_region(session))
@@ -45,18 +48,31 @@ def member_accounts(factory: ClientFactory, session: boto3.Session, home: str, r
     for outcome in paginate(client, "list_accounts", scope):
         record(outcome)
         if isinstance(outcome, Response):
-            ids += [a["Id"] for a in outcome.data.get("Accounts", []) if a.get("Status", "ACTIVE") == "ACTIVE"]
+            ids += [
+                a["Id"] for a in outcome.data.get("Accounts", []) if a.get("Status", "ACTIVE") == "ACTIVE"
+            ]
     sts = factory.client(session, "sts", default_region(session))
     accounts = []
     for account_id in sorted(set(ids) - {home}):
-        outcome = call(sts, "assume_role", Scope("aws", account_id, "global"),
-                       RoleArn=f"arn:{partition}:iam::{account_id}:role/{role}", RoleSessionName="trustctl")
+        outcome = call(
+            sts,
+            "assume_role",
+            Scope("aws", account_id, "global"),
+            RoleArn=f"arn:{partition}:iam::{account_id}:role/{role}",
+            RoleSessionName="trustctl",
+        )
         if isinstance(outcome, Response):
             # The temporary credentials are used, never stored: only the assumed-role identity is.
-            record(Response(outcome.call, {"AssumedRoleUser": outcome.data.get("AssumedRoleUser", {})},
-                            outcome.observed_at))
-            accounts.append(Account(account_id, partition,
-                                    factory.session_from_credentials(outcome.data["Credentials"])))
+            record(
+                Response(
+                    outcome.call,
+                    {"AssumedRoleUser": outcome.data.get("AssumedRoleUser", {})},
+                    outcome.observed_at,
+                )
+            )
+            accounts.append(
+                Account(account_id, partition, factory.session_from_credentials(outcome.data["Credentials"]))
+            )
         else:
             record(outcome)
             accounts.append(Account(account_id, partition, None))
@@ -70,8 +86,9 @@ def enabled_regions(factory: ClientFactory, account: Account, record: Record) ->
     outcome = call(client, "describe_regions", Scope("aws", account.account_id, "global"))
     record(outcome)
     if isinstance(outcome, Response):
-        return sorted(r["RegionName"] for r in outcome.data.get("Regions", [])
-                      if r.get("OptInStatus") != "not-opted-in")
+        return sorted(
+            r["RegionName"] for r in outcome.data.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"
+        )
     return []
 
 

@@ -22,11 +22,26 @@ from trustctl.collectors.base import Failure, Outcome, Response, Scope, now
 from trustctl.evidence.records import Call, CallError
 
 THROTTLING = frozenset(
-    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
-     "ThrottledException", "SlowDown"}
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ThrottledException",
+        "SlowDown",
+    }
 )
-DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-                    "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken"})
+DENIED = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthorizationError",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+    }
+)
 
 
 def operation_name(client: Any, method: str) -> str:
@@ -46,7 +61,9 @@ def describe_error(exc: Exception, client: Any, method: str) -> CallError:
         code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
         message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
         if code in DENIED:
-            message = f"{operation} was denied ({message}); grant {permission} (see `trustctl permissions aws`)"
+            message = (
+                f"{operation} was denied ({message}); grant {permission} (see `trustctl permissions aws`)"
+            )
         elif code in THROTTLING:
             attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
             message = f"{operation} was still throttled after {attempts + 1} attempt(s) ({message})"
@@ -56,26 +73,39 @@ def describe_error(exc: Exception, client: Any, method: str) -> CallError:
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         return CallError(code="Timeout", message=f"{operation} timed out ({exc})", permission=permission)
     if isinstance(exc, EndpointConnectionError):
-        return CallError(code="EndpointConnectionError",
-                         message=f"{operation}: cannot reach the endpoint ({exc})", permission=permission)
+        return CallError(
+            code="EndpointConnectionError",
+            message=f"{operation}: cannot reach the endpoint ({exc})",
+            permission=permission,
+        )
     if isinstance(exc, NoCredentialsError):
-        return CallError(code="NoCredentials",
-                         message=f"{operation}: no AWS credentials found (set AWS_PROFILE or run `aws sso login`)",
-                         permission=permission)
+        return CallError(
+            code="NoCredentials",
+            message=f"{operation}: no AWS credentials found (set AWS_PROFILE or run `aws sso login`)",
+            permission=permission,
+        )
     if isinstance(exc, BotoCoreError):
         return CallError(code=type(exc).__name__, message=f"{operation} failed: {exc}", permission=permission)
-    return CallError(code=type(exc).__name__, message=f"{operation} failed unexpectedly: {exc}",
-                     permission=permission)
+    return CallError(
+        code=type(exc).__name__, message=f"{operation} failed unexpectedly: {exc}", permission=permission
+    )
 
 
 def _call_record(client: Any, method: str, scope: Scope, params: dict[str, Any], page: int) -> Call:
-    return Call(provider=scope.provider, account=scope.account, region=scope.region,
-                service=client.meta.service_model.service_name, operation=operation_name(client, method),
-                parameters=params, page=page)
+    return Call(
+        provider=scope.provider,
+        account=scope.account,
+        region=scope.region,
+        service=client.meta.service_model.service_name,
+        operation=operation_name(client, method),
+        parameters=params,
+        page=page,
+    )
 
 
-def call(client: Any, method: str, scope: Scope, *, absent: frozenset[str] = frozenset(),
-         **params: Any) -> Outcome:
+def call(
+    client: Any, method: str, scope: Scope, *, absent: frozenset[str] = frozenset(), **params: Any
+) -> Outcome:
     """One request. Error codes in `absent` mean "there is none" (e.g. no password policy): evidence too."""
     record = _call_record(client, method, scope, params, 1)
     try:
@@ -83,8 +113,9 @@ def call(client: Any, method: str, scope: Scope, *, absent: frozenset[str] = fro
     except ClientError as e:
         code = str(e.response.get("Error", {}).get("Code", ""))
         if code in absent:
-            return Response(record, {"Absent": {"Code": code, "Message": e.response["Error"].get("Message", "")}},
-                            now())
+            return Response(
+                record, {"Absent": {"Code": code, "Message": e.response["Error"].get("Message", "")}}, now()
+            )
         return Failure(record, describe_error(e, client, method), now())
     except Exception as e:  # fail closed: every failure is recorded, none is silent
         return Failure(record, describe_error(e, client, method), now())
@@ -98,4 +129,6 @@ def paginate(client: Any, method: str, scope: Scope, **params: Any) -> Iterator[
         for page, data in enumerate(client.get_paginator(method).paginate(**params), start=1):
             yield Response(_call_record(client, method, scope, params, page), data, now())
     except Exception as e:
-        yield Failure(_call_record(client, method, scope, params, page + 1), describe_error(e, client, method), now())
+        yield Failure(
+            _call_record(client, method, scope, params, page + 1), describe_error(e, client, method), now()
+        )

@@ -24,8 +24,17 @@ READ_OPERATION = re.compile(r"^(Get|List|Describe|Search)[A-Z]")
 ALLOWED_EXTRA = frozenset({"GenerateCredentialReport", "AssumeRole"})
 # Reads that return secret values: never called.
 SECRET_READS = frozenset(
-    {"GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters", "GetParametersByPath",
-     "GetPasswordData", "GetAuthorizationToken", "GetSessionToken", "GetFederationToken"}
+    {
+        "GetSecretValue",
+        "BatchGetSecretValue",
+        "GetParameter",
+        "GetParameters",
+        "GetParametersByPath",
+        "GetPasswordData",
+        "GetAuthorizationToken",
+        "GetSessionToken",
+        "GetFederationToken",
+    }
 )
 
 ClientHook = Callable[[Any], None]
@@ -43,7 +52,9 @@ def is_allowed(operation: str) -> bool:
 
 def _guard(model: Any, **_: Any) -> None:
     if not is_allowed(model.name):
-        raise ReadOnlyViolation(f"refused to call {model.service_model.service_name}:{model.name} (not read-only)")
+        raise ReadOnlyViolation(
+            f"refused to call {model.service_model.service_name}:{model.name} (not read-only)"
+        )
 
 
 class ClientFactory:

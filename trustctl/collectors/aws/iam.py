@@ -30,9 +30,13 @@ class IamAccountCollector:
 
     def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
         # AWS managed policies are identified by ARN; their documents are the same in every account.
-        yield from paginate(client, "get_account_authorization_details", scope,
-                            Filter=["User", "Group", "Role", "LocalManagedPolicy"],
-                            PaginationConfig={"PageSize": 1000})
+        yield from paginate(
+            client,
+            "get_account_authorization_details",
+            scope,
+            Filter=["User", "Group", "Role", "LocalManagedPolicy"],
+            PaginationConfig={"PageSize": 1000},
+        )
         yield call(client, "get_account_summary", scope)
         yield call(client, "get_account_password_policy", scope, absent=frozenset({"NoSuchEntity"}))
         yield from paginate(client, "list_virtual_mfa_devices", scope, PaginationConfig={"PageSize": 1000})
@@ -59,11 +63,16 @@ class IamCredentialReportCollector:
             if outcome.data.get("State") == "COMPLETE":
                 break
             if delay is None:
-                yield Failure(outcome.call, CallError(
-                    code="ReportNotReady",
-                    message="the IAM credential report was still being generated after "
-                            f"{sum(REPORT_POLL_SECONDS):.0f}s; run collect again",
-                    permission="iam:GenerateCredentialReport"), outcome.observed_at)
+                yield Failure(
+                    outcome.call,
+                    CallError(
+                        code="ReportNotReady",
+                        message="the IAM credential report was still being generated after "
+                        f"{sum(REPORT_POLL_SECONDS):.0f}s; run collect again",
+                        permission="iam:GenerateCredentialReport",
+                    ),
+                    outcome.observed_at,
+                )
                 return
             self._sleep(delay)
         yield self._decoded(call(client, "get_credential_report", scope))

@@ -27,9 +27,12 @@ from trustctl.evidence.records import Call, CallError
 
 
 class AwsCollector(Protocol):
-    service: str
-    is_global: bool
-    permissions: tuple[str, ...]
+    @property
+    def service(self) -> str: ...
+    @property
+    def is_global(self) -> bool: ...
+    @property
+    def permissions(self) -> tuple[str, ...]: ...
 
     def collect(self, client: Any, scope: Scope) -> Any: ...
 
@@ -64,8 +67,9 @@ class _CountingSink:
             self._summary.errors += isinstance(outcome, Failure)
 
 
-def _run_task(factory: ClientFactory, collector: AwsCollector, account: Account, region: str,
-              record: _CountingSink) -> None:
+def _run_task(
+    factory: ClientFactory, collector: AwsCollector, account: Account, region: str, record: _CountingSink
+) -> None:
     assert account.session is not None
     scope = Scope("aws", account.account_id, "global" if collector.is_global else region)
     try:
@@ -73,14 +77,26 @@ def _run_task(factory: ClientFactory, collector: AwsCollector, account: Account,
         for outcome in collector.collect(client, scope):
             record(outcome)
     except Exception as e:  # a collector bug must still leave an error in the evidence, never silence
-        call = Call(provider="aws", account=account.account_id, region=scope.region,
-                    service=collector.service, operation=type(collector).__name__)
-        record(Failure(call, CallError(code="CollectorError", message=f"{type(collector).__name__}: {e}"), now()))
+        call = Call(
+            provider="aws",
+            account=account.account_id,
+            region=scope.region,
+            service=collector.service,
+            operation=type(collector).__name__,
+        )
+        record(
+            Failure(call, CallError(code="CollectorError", message=f"{type(collector).__name__}: {e}"), now())
+        )
 
 
-def collect_aws(settings: AwsConfig, sink: EvidenceSink, progress: Progress | None = None, *,
-                factory: ClientFactory | None = None,
-                collectors: Sequence[AwsCollector] | None = None) -> AwsSummary:
+def collect_aws(
+    settings: AwsConfig,
+    sink: EvidenceSink,
+    progress: Progress | None = None,
+    *,
+    factory: ClientFactory | None = None,
+    collectors: Sequence[AwsCollector] | None = None,
+) -> AwsSummary:
     """One collection of every account and region in scope into `sink`."""
     factory = factory or ClientFactory(settings)
     progress = progress or NoProgress()
@@ -113,8 +129,9 @@ def collect_aws(settings: AwsConfig, sink: EvidenceSink, progress: Progress | No
     progress.add(len(tasks))
     with ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="collect") as pool:
         futures = {
-            pool.submit(_run_task, factory, c, a, r, record):
-                f"aws {a.account_id} {'global' if c.is_global else r} {c.service}"
+            pool.submit(
+                _run_task, factory, c, a, r, record
+            ): f"aws {a.account_id} {'global' if c.is_global else r} {c.service}"
             for c, a, r in tasks
         }
         for future in as_completed(futures):
@@ -123,8 +140,9 @@ def collect_aws(settings: AwsConfig, sink: EvidenceSink, progress: Progress | No
     return summary
 
 
-def required_permissions(collectors: Sequence[AwsCollector] | None = None,
-                         organization: bool = True) -> list[str]:
+def required_permissions(
+    collectors: Sequence[AwsCollector] | None = None, organization: bool = True
+) -> list[str]:
     """Every IAM action trustctl needs, sorted: the least-privilege policy's actions."""
     actions = set(SCOPE_PERMISSIONS) | (set(ORGANIZATION_PERMISSIONS) if organization else set())
     for collector in collectors if collectors is not None else default_collectors():

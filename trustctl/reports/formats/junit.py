@@ -15,10 +15,15 @@ def render(report: CheckReport) -> str:
     for check_id, group in by_check:
         results = list(group)
         spec = report.checks.get(check_id)
-        suite = ET.SubElement(suites, "testsuite", name=check_id, tests=str(len(results)),
-                              failures=str(sum(r.status is Status.FAIL for r in results)),
-                              errors=str(sum(r.status is Status.ERROR for r in results)),
-                              skipped=str(sum(r.status in (Status.NOT_APPLICABLE, Status.WAIVED) for r in results)))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=check_id,
+            tests=str(len(results)),
+            failures=str(sum(r.status is Status.FAIL for r in results)),
+            errors=str(sum(r.status is Status.ERROR for r in results)),
+            skipped=str(sum(r.status in (Status.NOT_APPLICABLE, Status.WAIVED) for r in results)),
+        )
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=check_id, name=r.resource)
             if r.status is Status.FAIL:

@@ -17,7 +17,12 @@ from trustctl.reports.check_report import CheckReport
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
-SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+}
 HELP_URI = "https://github.com/trustctl/trustctl#checks"
 
 
@@ -30,8 +35,10 @@ def _rule(spec: CheckSpec) -> dict[str, Any]:
         "help": {"text": spec.fix, "markdown": f"**Fix:** {spec.fix}"},
         "helpUri": HELP_URI,
         "defaultConfiguration": {"level": LEVEL[spec.severity]},
-        "properties": {"security-severity": SECURITY_SEVERITY[spec.severity],
-                       "tags": ["security", "compliance", spec.control, spec.provider]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[spec.severity],
+            "tags": ["security", "compliance", spec.control, spec.provider],
+        },
     }
 
 
@@ -44,14 +51,24 @@ def _result(r: Result, rule_index: int) -> dict[str, Any]:
         "kind": "fail",
         "level": LEVEL[r.severity] if r.status is Status.FAIL else "error",
         "message": {"text": text},
-        "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": "trustctl.toml", "uriBaseId": "%SRCROOT%"},
-                                 "region": {"startLine": 1}},
-            "logicalLocations": [{"fullyQualifiedName": r.resource, "kind": "resource"}],
-        }],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "trustctl.toml", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 1},
+                },
+                "logicalLocations": [{"fullyQualifiedName": r.resource, "kind": "resource"}],
+            }
+        ],
         "partialFingerprints": {"trustctlFinding/v1": fingerprint},
-        "properties": {"status": r.status.value, "control": r.control, "account": r.account,
-                       "region": r.region, "provider": r.provider, "evidence": r.evidence},
+        "properties": {
+            "status": r.status.value,
+            "control": r.control,
+            "account": r.account,
+            "region": r.region,
+            "provider": r.provider,
+            "evidence": r.evidence,
+        },
     }
 
 
@@ -62,14 +79,22 @@ def render(report: CheckReport) -> str:
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "trustctl", "version": report.tool_version,
-                                "semanticVersion": report.tool_version, "informationUri": HELP_URI,
-                                "rules": [_rule(report.checks[i]) for i in rule_ids]}},
-            "automationDetails": {"id": f"trustctl/{report.run_id}"},
-            "invocations": [{"executionSuccessful": True, "endTimeUtc": report.completed_at}],
-            "results": [_result(r, index[r.check]) for r in findings if r.check in index],
-            "properties": {"summary": report.summary, "baseline": report.baseline},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "trustctl",
+                        "version": report.tool_version,
+                        "semanticVersion": report.tool_version,
+                        "informationUri": HELP_URI,
+                        "rules": [_rule(report.checks[i]) for i in rule_ids],
+                    }
+                },
+                "automationDetails": {"id": f"trustctl/{report.run_id}"},
+                "invocations": [{"executionSuccessful": True, "endTimeUtc": report.completed_at}],
+                "results": [_result(r, index[r.check]) for r in findings if r.check in index],
+                "properties": {"summary": report.summary, "baseline": report.baseline},
+            }
+        ],
     }
     return json.dumps(sarif, indent=2) + "\n"
