@@ -31,12 +31,20 @@ class Evidence:
         self.locker = locker
         self.manifest = manifest
         self.as_of = datetime.fromisoformat(manifest.completed_at.replace("Z", "+00:00"))
+        # Several tables read the same large responses (authorization details, credential report):
+        # each object is read, hash-checked and parsed once. Callers must not mutate what they get.
+        self._objects: dict[str, Any] = {}
+
+    def object(self, digest: str) -> Any:
+        if digest not in self._objects:
+            self._objects[digest] = self.locker.get_object(digest)
+        return self._objects[digest]
 
     def responses(self, provider: str, service: str, operation: str) -> Iterator[tuple[RequestRecord, Any]]:
         for record in self.manifest.requests:
             c = record.call
             if record.object and (c.provider, c.service, c.operation) == (provider, service, operation):
-                yield record, self.locker.get_object(record.object)
+                yield record, self.object(record.object)
 
     def failures(self, provider: str) -> list[RequestRecord]:
         return [r for r in self.manifest.requests if r.error is not None and r.call.provider == provider]
