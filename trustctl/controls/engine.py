@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from trustctl.config import PolicyConfig, Waiver
 from trustctl.controls.registry import CheckSpec, Context, all_checks
 from trustctl.controls.results import Result, Status
-from trustctl.facts.base import FactSet
+from trustctl.facts.base import FactSet, ScopeKey
 
 RequirementLookup = Callable[[str], dict[str, list[str]]]
 
@@ -40,21 +42,26 @@ def _evaluate_check(
         "severity": spec.severity,
         "requirements": requirements,
     }
-    results: list[Result] = []
-    for (provider, account, region), reasons in sorted(table.errors.items()):
-        results.append(
-            Result(
-                **meta,
-                status=Status.ERROR,
-                provider=provider,
-                account=account,
-                region=region,
-                resource=account,
-                reason="; ".join(dict.fromkeys(reasons)),
-            )
+
+    def for_scope(scope: ScopeKey, status: Status, reason: str) -> Result:
+        provider, account, region = scope
+        return Result(
+            **meta,
+            status=status,
+            provider=provider,
+            account=account,
+            region=region,
+            resource=account if region == "global" else f"{account}/{region}",
+            reason=reason,
         )
-    errored = {account for _, account, _ in table.errors}
-    rows = table.frame[~table.frame.account.isin(errored)]
+
+    results = [
+        for_scope(scope, Status.ERROR, "; ".join(dict.fromkeys(reasons)))
+        for scope, reasons in sorted(table.errors.items())
+    ]
+    frame = table.frame
+    scopes = pd.MultiIndex.from_frame(frame[["provider", "account", "region"]])
+    rows = frame[~scopes.isin(list(table.errors))]
     verdicts = spec.func(rows, ctx)
     evaluated = rows.loc[verdicts.ok.index]
     for (index, row), ok in zip(evaluated.iterrows(), verdicts.ok, strict=True):
@@ -71,20 +78,12 @@ def _evaluate_check(
                 evidence=sorted(set(row.evidence)),
             )
         )
-    seen = set(evaluated.account) | errored
-    for provider, account, region in table.scopes:
-        if account not in seen:
-            results.append(
-                Result(
-                    **meta,
-                    status=Status.NOT_APPLICABLE,
-                    provider=provider,
-                    account=account,
-                    region=region,
-                    resource=account,
-                    reason=f"account {account} has nothing this check applies to",
-                )
-            )
+    seen = set(zip(evaluated.provider, evaluated.account, evaluated.region, strict=True)) | set(table.errors)
+    results += [
+        for_scope(scope, Status.NOT_APPLICABLE, f"{scope[1]} has nothing this check applies to")
+        for scope in table.scopes
+        if scope not in seen
+    ]
     return results
 
 
