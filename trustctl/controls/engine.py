@@ -64,7 +64,7 @@ def _evaluate_check(
     rows = frame[~scopes.isin(list(table.errors))]
     verdicts = spec.func(rows, ctx)
     evaluated = rows.loc[verdicts.ok.index]
-    for (index, row), ok in zip(evaluated.iterrows(), verdicts.ok, strict=True):
+    for row, ok, reason in zip(evaluated.itertuples(index=False), verdicts.ok, verdicts.reason, strict=True):
         status = Status.ERROR if ok is None else Status.PASS if ok else Status.FAIL
         results.append(
             Result(
@@ -74,7 +74,7 @@ def _evaluate_check(
                 account=row.account,
                 region=row.region,
                 resource=row.resource,
-                reason=verdicts.reason[index],
+                reason=reason,
                 evidence=sorted(set(row.evidence)),
             )
         )

@@ -65,7 +65,7 @@ def check(
 
 
 def _fill(template: str | Callable[[Any], str], row: Any) -> str:
-    return template(row) if callable(template) else template.format(**row.to_dict())
+    return template(row) if callable(template) else template.format(**row._asdict())
 
 
 def verdicts(
@@ -76,11 +76,14 @@ def verdicts(
     failed: str | Callable[[Any], str],
     unknown: str | Callable[[Any], str] = "{resource}: the evidence is incomplete",
 ) -> Verdicts:
-    """Reasons for each row from templates filled with the row's facts ({resource}, {name}, ...)."""
+    """Reasons for each row from templates filled with the row's facts ({resource}, {name}, ...).
+
+    Callable templates receive the row as a named tuple (`row.resource`, `row.name`, ...).
+    """
     ok = ok.reindex(facts.index)
     reasons = [
         _fill(unknown if pd.isna(value) else passed if value else failed, row)
-        for value, (_, row) in zip(ok, facts.iterrows(), strict=True)
+        for value, row in zip(ok, facts.itertuples(index=False), strict=True)
     ]
     return Verdicts(
         ok=ok.astype(object).where(ok.notna(), None),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.facts.base import Evidence, Normalizer, frame
+from trustctl.facts.base import BASE_COLUMNS, Evidence, Normalizer, frame
 from trustctl.facts.iam_policy import document, grants_full_admin, is_admin_policy_arn, wildcard_grants
 
 AUTH = ("iam", "GetAccountAuthorizationDetails")
@@ -123,60 +123,75 @@ def build_password_policy(ev: Evidence) -> pd.DataFrame:
     )
 
 
-def build_users(ev: Evidence) -> pd.DataFrame:
-    reports = _credential_reports(ev)
-    rows = []
-    for account, details in _auth_details(ev).items():
-        report, report_hash = reports.get(account, (pd.DataFrame(columns=["arn"]), None))
-        by_arn = report.set_index("arn") if "arn" in report else pd.DataFrame()
-        for user in details["UserDetailList"]:
-            row: dict[str, Any] = {
-                "provider": "aws",
-                "account": account,
-                "region": "global",
-                "resource": user["Arn"],
-                "evidence": details["evidence"] + ([report_hash] if report_hash else []),
-                "name": user["UserName"],
-                "in_report": user["Arn"] in by_arn.index,
-                "attached_policies": [p["PolicyArn"] for p in user.get("AttachedManagedPolicies", [])],
-                "inline_policies": [p["PolicyName"] for p in user.get("UserPolicyList", [])],
-                "groups": list(user.get("GroupList", [])),
-                "created": pd.to_datetime(user.get("CreateDate"), utc=True),
-            }
-            if row["in_report"]:
-                r = by_arn.loc[user["Arn"]]
-                row.update(
-                    {
-                        "password_enabled": _flag(r["password_enabled"]),
-                        "password_last_used": r["password_last_used"],
-                        "mfa_active": _flag(r["mfa_active"]),
-                        "key_1_active": _flag(r["access_key_1_active"]),
-                        "key_1_last_rotated": r["access_key_1_last_rotated"],
-                        "key_1_last_used": r["access_key_1_last_used_date"],
-                        "key_2_active": _flag(r["access_key_2_active"]),
-                        "key_2_last_rotated": r["access_key_2_last_rotated"],
-                        "key_2_last_used": r["access_key_2_last_used_date"],
-                    }
-                )
-            rows.append(row)
-    columns = [
-        "name",
-        "in_report",
-        "attached_policies",
-        "inline_policies",
-        "groups",
-        "created",
-        "password_enabled",
-        "password_last_used",
-        "mfa_active",
-        "key_1_active",
-        "key_1_last_rotated",
-        "key_1_last_used",
-        "key_2_active",
-        "key_2_last_rotated",
-        "key_2_last_used",
+REPORT_COLUMNS = {
+    "password_enabled": "password_enabled",
+    "password_last_used": "password_last_used",
+    "mfa_active": "mfa_active",
+    "access_key_1_active": "key_1_active",
+    "access_key_1_last_rotated": "key_1_last_rotated",
+    "access_key_1_last_used_date": "key_1_last_used",
+    "access_key_2_active": "key_2_active",
+    "access_key_2_last_rotated": "key_2_last_rotated",
+    "access_key_2_last_used_date": "key_2_last_used",
+}
+FLAGS = ["password_enabled", "mfa_active", "key_1_active", "key_2_active"]
+
+
+def _report_rows(reports: dict[str, tuple[pd.DataFrame, str]]) -> pd.DataFrame:
+    """Every account's credential report rows, with trustctl's column names and booleans."""
+    parts = [
+        report.assign(account=account, report_hash=digest)
+        for account, (report, digest) in reports.items()
+        if "arn" in report
     ]
-    table = frame(rows, columns)
+    if not parts:
+        return pd.DataFrame(columns=["account", "arn", "report_hash", *REPORT_COLUMNS.values()])
+    rows = pd.concat(parts, ignore_index=True).rename(columns=REPORT_COLUMNS)
+    for column in FLAGS:
+        rows[column] = rows[column].astype(str).str.lower().eq("true")
+    return rows[["account", "arn", "report_hash", *REPORT_COLUMNS.values()]]
+
+
+def build_users(ev: Evidence) -> pd.DataFrame:
+    """IAM users from the authorization details, joined with their credential report row."""
+    users = [
+        {
+            "provider": "aws",
+            "account": account,
+            "region": "global",
+            "resource": user["Arn"],
+            "details_evidence": details["evidence"],
+            "name": user["UserName"],
+            "attached_policies": [p["PolicyArn"] for p in user.get("AttachedManagedPolicies", [])],
+            "inline_policies": [p["PolicyName"] for p in user.get("UserPolicyList", [])],
+            "groups": list(user.get("GroupList", [])),
+            "created": user.get("CreateDate"),
+        }
+        for account, details in _auth_details(ev).items()
+        for user in details["UserDetailList"]
+    ]
+    table = pd.DataFrame(
+        users,
+        columns=[
+            "provider",
+            "account",
+            "region",
+            "resource",
+            "details_evidence",
+            "name",
+            "attached_policies",
+            "inline_policies",
+            "groups",
+            "created",
+        ],
+    )
+    report = _report_rows(_credential_reports(ev)).rename(columns={"arn": "resource"})
+    table = table.merge(report, on=["account", "resource"], how="left", indicator=True)
+    table["in_report"] = table.pop("_merge").eq("both")
+    table["evidence"] = [
+        list(details) + ([digest] if isinstance(digest, str) else [])
+        for details, digest in zip(table.pop("details_evidence"), table.pop("report_hash"), strict=True)
+    ]
     for column in (
         "created",
         "password_last_used",
@@ -185,8 +200,8 @@ def build_users(ev: Evidence) -> pd.DataFrame:
         "key_2_last_rotated",
         "key_2_last_used",
     ):
-        table[column] = pd.to_datetime(table[column], utc=True)
-    return table
+        table[column] = pd.to_datetime(table[column], utc=True, format="ISO8601")
+    return table[[*BASE_COLUMNS, *[c for c in table.columns if c not in BASE_COLUMNS]]]
 
 
 def _inline(owner_arn: str, name: str) -> str:

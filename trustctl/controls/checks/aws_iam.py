@@ -109,14 +109,14 @@ def access_key_age(users: pd.DataFrame, ctx: Context) -> Verdicts:
 def _stale_credentials(row: Any, ctx: Context, limit: int) -> list[str]:
     as_of = pd.Timestamp(ctx.as_of)
     stale = []
-    if row.password_enabled is True:
+    if bool(row.password_enabled):
         since = row.password_last_used if pd.notna(row.password_last_used) else row.created
         days = (as_of - since).days
         if days > limit:
             used = "last used" if pd.notna(row.password_last_used) else "never used, created"
             stale.append(f"console password {used} {days} days ago")
     for n in (1, 2):
-        if getattr(row, f"key_{n}_active") is True:
+        if bool(getattr(row, f"key_{n}_active")):
             last_used = getattr(row, f"key_{n}_last_used")
             since = last_used if pd.notna(last_used) else getattr(row, f"key_{n}_last_rotated")
             days = (as_of - since).days if pd.notna(since) else None
