@@ -128,3 +128,24 @@ def test_clients_refuse_mutating_and_secret_calls(aws: str) -> None:
     with pytest.raises(ReadOnlyViolation):
         factory.client(session, "secretsmanager", "us-east-1").get_secret_value(SecretId="x")
     assert boto3.client("iam").list_users()["Users"] == []
+
+
+def test_profile_from_config_uses_the_standard_credential_chain(aws: str, project: Path, cli: Cli) -> None:
+    boto3.client("iam").create_user(UserName="bob")
+    credentials = project / "aws-credentials"
+    credentials.write_text("[audit]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    config = project / "trustctl.toml"
+    config.write_text(config.read_text().replace('# profile = "audit"', 'profile = "audit"'))
+    env = {
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SESSION_TOKEN": "",
+    }
+    ran = cli("collect", "aws", env=env)
+    assert ran.code == 0, ran.stderr
+    missing = config.read_text().replace('profile = "audit"', 'profile = "nope"')
+    config.write_text(missing)
+    ran = cli("collect", "aws", env=env)
+    assert ran.code == 1 and "Traceback" not in ran.stderr
+    assert "AWS profile 'nope' was not found" in ran.stderr

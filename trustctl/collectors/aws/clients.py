@@ -15,9 +15,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ProfileNotFound
 
 from trustctl import __version__
 from trustctl.config import AwsConfig
+from trustctl.errors import TrustctlError
 
 READ_OPERATION = re.compile(r"^(Get|List|Describe|Search)[A-Z]")
 # Operations that are not named like reads but change nothing a customer owns.
@@ -73,7 +75,13 @@ class ClientFactory:
         )
 
     def base_session(self) -> boto3.Session:
-        return boto3.Session(profile_name=self.settings.profile)
+        try:
+            return boto3.Session(profile_name=self.settings.profile)
+        except ProfileNotFound:
+            raise TrustctlError(
+                f"AWS profile '{self.settings.profile}' was not found in the AWS config or credentials files.",
+                "Set [aws] profile in trustctl.toml (or AWS_PROFILE) to a profile `aws configure list-profiles` shows.",
+            ) from None
 
     def session_from_credentials(self, credentials: dict[str, Any]) -> boto3.Session:
         return boto3.Session(
