@@ -297,7 +297,8 @@ def demo(out: Path) -> None:
     with StderrProgress() as progress:
         outcome = run_demo(out, progress)
     click.echo(outcome.table, nl=False)
-    click.echo(outcome.describe())
+    program = sys.argv[0] if sys.argv[0].endswith("trustctl") else "trustctl"
+    click.echo(outcome.describe(program))
 
 
 if __name__ == "__main__":

@@ -44,12 +44,12 @@ class DemoOutcome:
     table: str
     files: dict[str, Path]
 
-    def describe(self) -> str:
+    def describe(self, program: str = "trustctl") -> str:
         lines = ["", f"Demo company: Acme (2 AWS accounts), run {self.report.run_id}"]
         lines += [f"  {name:9} {path}" for name, path in self.files.items()]
         lines += [
-            f"  {'verify':9} trustctl verify {self.files['locker']}",
-            f"  {'re-check':9} trustctl check --config {self.files['config']} --format markdown",
+            f"  {'verify':9} {program} verify {self.files['locker']}",
+            f"  {'re-check':9} {program} check --config {self.files['config']} --format markdown",
         ]
         return "\n".join(lines) + "\n"
 
