@@ -72,3 +72,88 @@ def test_an_error_in_every_scope_is_never_a_pass() -> None:
         {("aws", "unknown", "global"): ["sts:GetCallerIdentity could not be collected: no creds"]},
     )
     assert run(facts) == [("unknown", "unknown", "error")]
+
+
+def test_regional_scopes_and_per_resource_detail_errors() -> None:
+    from trustctl.controls.registry import CheckSpec, Context, Verdicts, verdicts
+    from trustctl.controls.results import Severity
+
+    def encrypted(rows: object, ctx: Context) -> Verdicts:
+        import pandas as pd
+
+        assert isinstance(rows, pd.DataFrame)
+        return verdicts(rows, rows.encrypted.astype(bool), passed="{resource} ok", failed="{resource} bad")
+
+    spec = CheckSpec(
+        "aws.test.encrypted",
+        "aws.test.store",
+        "CRY-01",
+        Severity.HIGH,
+        "t",
+        "f",
+        encrypted,
+        needs=("GetEncryption",),
+    )
+    rows = [
+        {
+            "provider": "aws",
+            "account": "1",
+            "region": "eu-west-1",
+            "resource": "a",
+            "evidence": [],
+            "encrypted": True,
+            "detail_errors": {},
+        },
+        {
+            "provider": "aws",
+            "account": "1",
+            "region": "eu-west-1",
+            "resource": "b",
+            "evidence": [],
+            "encrypted": None,
+            "detail_errors": {"GetEncryption": "s3:GetEncryption could not be collected: denied"},
+        },
+        {
+            "provider": "aws",
+            "account": "1",
+            "region": "eu-west-1",
+            "resource": "c",
+            "evidence": [],
+            "encrypted": False,
+            "detail_errors": {"GetTags": "tags denied"},
+        },  # not needed by this check
+        {
+            "provider": "aws",
+            "account": "1",
+            "region": "us-east-1",
+            "resource": "d",
+            "evidence": [],
+            "encrypted": True,
+            "detail_errors": {},
+        },
+    ]
+    table = FactTable(
+        "aws.test.store",
+        frame(rows, ["encrypted", "detail_errors"]),
+        [
+            ("aws", "1", "eu-west-1"),
+            ("aws", "1", "us-east-1"),
+            ("aws", "1", "ap-south-1"),
+            ("aws", "2", "eu-west-1"),
+        ],
+        {("aws", "1", "us-east-1"): ["ListStores denied"], ("aws", "2", "global"): ["AssumeRole"]},
+    )
+    facts = FactSet(datetime(2026, 11, 24, tzinfo=UTC), {"aws.test.store": table})
+    results = evaluate(facts, PolicyConfig(), [], date(2026, 11, 24), checks={spec.id: spec}).results
+    assert sorted((r.resource, r.status.value) for r in results) == [
+        ("1/ap-south-1", "not_applicable"),  # collected there, nothing found
+        ("1/us-east-1", "error"),  # the listing failed: row d is not trusted
+        ("2", "error"),  # the account could not be entered
+        ("a", "pass"),
+        ("b", "error"),
+        ("c", "fail"),
+    ]
+    assert (
+        next(r for r in results if r.resource == "b").reason
+        == "b: s3:GetEncryption could not be collected: denied"
+    )

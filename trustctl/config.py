@@ -11,7 +11,7 @@ import hashlib
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -45,11 +45,25 @@ class AwsConfig(_Model):
     read_timeout: float = Field(default=60, gt=0)
 
 
+TAG_PATTERN = r"^[^=]+=.*$"
+ADMIN_PORTS = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
+
+
 class PolicyConfig(_Model):
     max_access_key_age_days: int = Field(default=90, ge=1)
     max_unused_credential_days: int = Field(default=45, ge=1)
     min_password_length: int = Field(default=14, ge=6, le=128)
     allowed_regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = []
+    min_backup_retention_days: int = Field(default=7, ge=1)
+    max_recovery_point_age_hours: int = Field(default=26, ge=1)
+    max_days_since_restore_test: int = Field(default=90, ge=1)
+    # S3 buckets carrying any of these tags ("key=value") must use SSE-KMS, not the SSE-S3 default.
+    kms_required_tags: list[Annotated[str, Field(pattern=TAG_PATTERN)]] = []
+    # Ports that must never be open to the whole internet (remote administration and databases).
+    admin_ports: list[Annotated[int, Field(ge=0, le=65535)]] = ADMIN_PORTS
+    min_tls_version: Literal["TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+    # The tag ("key=value") that marks production data stores; empty: every data store is production.
+    production_tag: Annotated[str, Field(pattern=r"^$|" + TAG_PATTERN)] = ""
 
 
 class Waiver(_Model):
@@ -155,7 +169,14 @@ max_workers = 16                         # concurrent (account, region, service)
 max_access_key_age_days = 90
 max_unused_credential_days = 45
 min_password_length = 14
-allowed_regions = []                     # empty: any region
+allowed_regions = []                     # regions customer data may live in; empty: any region
+min_backup_retention_days = 7
+max_recovery_point_age_hours = 26
+max_days_since_restore_test = 90
+kms_required_tags = []                   # e.g. ["data=customer"]: such S3 buckets must use SSE-KMS
+admin_ports = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
+min_tls_version = "TLSv1.2"
+production_tag = ""                      # e.g. "environment=production"; empty: every data store
 
 # [[waiver]]
 # check = "aws.iam.admin_access"

@@ -17,7 +17,7 @@ import pandas as pd
 from trustctl.config import PolicyConfig, Waiver
 from trustctl.controls.registry import CheckSpec, Context, all_checks
 from trustctl.controls.results import Result, Status
-from trustctl.facts.base import FactSet, ScopeKey
+from trustctl.facts.base import DETAIL_ERRORS, GLOBAL, FactSet, ScopeKey
 
 RequirementLookup = Callable[[str], dict[str, list[str]]]
 
@@ -60,31 +60,52 @@ def _evaluate_check(
         for scope, reasons in sorted(table.errors.items())
     ]
     frame = table.frame
-    scopes = pd.MultiIndex.from_frame(frame[["provider", "account", "region"]])
-    rows = frame[~scopes.isin(list(table.errors))]
+    keys = list(zip(frame.provider, frame.account, frame.region, strict=True))
+    hidden = [k in table.errors or (k[0], k[1], GLOBAL) in table.errors for k in keys]
+    rows = frame[pd.Series(hidden, index=frame.index, dtype=bool).eq(False)]
+    rows, unknown = _split_detail_errors(rows, spec)
+    for row, reason in unknown:
+        results.append(_row_result(meta, row, Status.ERROR, reason))
     verdicts = spec.func(rows, ctx)
     evaluated = rows.loc[verdicts.ok.index]
     for row, ok, reason in zip(evaluated.itertuples(index=False), verdicts.ok, verdicts.reason, strict=True):
         status = Status.ERROR if ok is None else Status.PASS if ok else Status.FAIL
-        results.append(
-            Result(
-                **meta,
-                status=status,
-                provider=row.provider,
-                account=row.account,
-                region=row.region,
-                resource=row.resource,
-                reason=reason,
-                evidence=sorted(set(row.evidence)),
-            )
-        )
-    seen = set(zip(evaluated.provider, evaluated.account, evaluated.region, strict=True)) | set(table.errors)
+        results.append(_row_result(meta, row, status, reason))
+    seen = set(table.errors)
+    for provider, account, region in keys:
+        seen |= {(provider, account, region), (provider, account, GLOBAL)}
     results += [
         for_scope(scope, Status.NOT_APPLICABLE, f"{scope[1]} has nothing this check applies to")
         for scope in table.scopes
-        if scope not in seen
+        if scope not in seen and (scope[0], scope[1], GLOBAL) not in table.errors
     ]
     return results
+
+
+def _row_result(meta: dict[str, Any], row: Any, status: Status, reason: str) -> Result:
+    return Result(
+        **meta,
+        status=status,
+        provider=row.provider,
+        account=row.account,
+        region=row.region,
+        resource=row.resource,
+        reason=reason,
+        evidence=sorted(set(row.evidence)),
+    )
+
+
+def _split_detail_errors(rows: pd.DataFrame, spec: CheckSpec) -> tuple[pd.DataFrame, list[tuple[Any, str]]]:
+    """Rows whose per-resource evidence the check needs could not be collected become errors."""
+    if DETAIL_ERRORS not in rows or rows.empty:
+        return rows, []
+    unknown, keep = [], []
+    for row, errors in zip(rows.itertuples(index=False), rows[DETAIL_ERRORS], strict=True):
+        relevant = {op: msg for op, msg in (errors or {}).items() if spec.needs is None or op in spec.needs}
+        keep.append(not relevant)
+        if relevant:
+            unknown.append((row, f"{row.resource}: " + "; ".join(relevant.values())))
+    return rows[pd.Series(keep, index=rows.index, dtype=bool)], unknown
 
 
 def apply_waivers(results: Iterable[Result], waivers: list[Waiver], today: date) -> Evaluation:

@@ -43,6 +43,8 @@ class CheckSpec:
     title: str
     fix: str
     func: CheckFunction
+    # Per-resource detail operations the check reads (see facts.base.DETAIL_ERRORS); None: all of them.
+    needs: tuple[str, ...] | None = None
 
     @property
     def provider(self) -> str:
@@ -53,12 +55,21 @@ REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(
-    check_id: str, *, resource: str, control: str, severity: str, title: str, fix: str
+    check_id: str,
+    *,
+    resource: str,
+    control: str,
+    severity: str,
+    title: str,
+    fix: str,
+    needs: tuple[str, ...] | None = None,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(func: CheckFunction) -> CheckFunction:
         if check_id in REGISTRY:
             raise ValueError(f"duplicate check id {check_id}")
-        REGISTRY[check_id] = CheckSpec(check_id, resource, control, Severity(severity), title, fix, func)
+        REGISTRY[check_id] = CheckSpec(
+            check_id, resource, control, Severity(severity), title, fix, func, needs
+        )
         return func
 
     return register
@@ -93,6 +104,12 @@ def verdicts(
 
 def all_checks() -> dict[str, CheckSpec]:
     """Every registered check (importing the check modules registers them)."""
-    from trustctl.controls.checks import aws_iam  # noqa: F401
+    from trustctl.controls.checks import (  # noqa: F401
+        aws_compute,
+        aws_databases,
+        aws_iam,
+        aws_monitoring,
+        aws_storage,
+    )
 
     return dict(sorted(REGISTRY.items()))

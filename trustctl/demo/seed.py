@@ -14,6 +14,8 @@ from typing import Any
 
 import boto3
 
+from trustctl.demo import seed_compute, seed_databases, seed_monitoring, seed_storage
+
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 TRUST_ACCOUNT = {
     "Version": "2012-10-17",
@@ -174,4 +176,6 @@ def seed(now: datetime | None = None) -> SeededOrg:
     )
     _seed_production(prod.client("iam"))
     _age_credentials(management, production, now)
+    for module in (seed_storage, seed_compute, seed_databases, seed_monitoring):
+        module.seed(session, prod, now)
     return SeededOrg(management, production)

@@ -1,8 +1,12 @@
 """Fact tables and the evidence they are derived from.
 
-A normalizer declares the calls its table needs. Where one of them failed for an account (or the
-account could not be entered at all), every check over that table reports `error` for that account:
-missing evidence is never read as "nothing there".
+A normalizer declares the listing calls its table needs. Where one of them failed for an account
+or region (or the account could not be entered at all), every check over that table reports `error`
+for that scope: missing evidence is never read as "nothing there".
+
+Per-resource detail calls (one bucket's encryption, say) that failed are recorded on the row, in the
+`detail_errors` column (operation -> message); the engine turns such rows into `error` results for
+the checks that need those operations, before the check sees them.
 """
 
 from __future__ import annotations
@@ -18,8 +22,12 @@ from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest, RequestRecord
 
 BASE_COLUMNS = ["provider", "account", "region", "resource", "evidence"]
+DETAIL_ERRORS = "detail_errors"
 # Failures of these calls mean nothing at all was collected for the account.
 ACCOUNT_WIDE = {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
+# Without the list of enabled regions, no regional service was collected for the account.
+REGIONAL_ACCOUNT_WIDE = ACCOUNT_WIDE | {("ec2", "DescribeRegions")}
+GLOBAL = "global"
 
 ScopeKey = tuple[str, str, str]  # provider, account, region
 
@@ -49,6 +57,12 @@ class Evidence:
     def failures(self, provider: str) -> list[RequestRecord]:
         return [r for r in self.manifest.requests if r.error is not None and r.call.provider == provider]
 
+    def failures_of(self, provider: str, service: str, operation: str) -> list[RequestRecord]:
+        """Failed requests of one operation, e.g. to mark the rows whose detail call failed."""
+        return [
+            r for r in self.failures(provider) if (r.call.service, r.call.operation) == (service, operation)
+        ]
+
     def accounts(self, provider: str) -> list[str]:
         return sorted({r.call.account for r in self.manifest.requests if r.call.provider == provider})
 
@@ -63,10 +77,14 @@ class FactTable:
 
 @dataclass(frozen=True)
 class Normalizer:
+    """How to build one fact table. `regional`: the listing calls in `needs` run per region, and the
+    table's scopes are the (account, region) pairs where they were made."""
+
     resource_type: str
     provider: str
-    needs: tuple[tuple[str, str], ...]  # (service, operation)
+    needs: tuple[tuple[str, str], ...]  # (service, operation) of the listing calls
     build: Callable[[Evidence], pd.DataFrame]
+    regional: bool = False
 
 
 def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -74,22 +92,52 @@ def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BASE_COLUMNS + [c for c in columns if c not in BASE_COLUMNS])
 
 
-def _error_text(record: RequestRecord) -> str:
+def error_text(record: RequestRecord) -> str:
+    """How a failed request reads in a result: the call and the reason (which names the permission)."""
     assert record.error is not None
     return f"{record.call.service}:{record.call.operation} could not be collected: {record.error.message}"
 
 
+def detail_errors(
+    ev: Evidence, provider: str, service: str, operations: tuple[str, ...], key: str
+) -> dict[tuple[str, Any], dict[str, str]]:
+    """Failed per-resource calls, by (account, the value of parameter `key`): operation -> message.
+
+    A normalizer puts `detail_errors.get((account, name), {})` on each row of its table.
+    """
+    found: dict[tuple[str, Any], dict[str, str]] = {}
+    for operation in operations:
+        for record in ev.failures_of(provider, service, operation):
+            target = (record.call.account, record.call.parameters.get(key))
+            found.setdefault(target, {})[operation] = error_text(record)
+    return found
+
+
 def normalize(evidence: Evidence, normalizer: Normalizer) -> FactTable:
-    """Build one table, with the global scope of every account and the errors that hide evidence."""
-    scopes = [(normalizer.provider, a, "global") for a in evidence.accounts(normalizer.provider)]
+    """Build one table, with its scopes and the errors that hide evidence in them."""
+    provider, needs = normalizer.provider, set(normalizer.needs)
+    if normalizer.regional:
+        scopes = sorted(
+            {
+                (provider, r.call.account, r.call.region)
+                for r in evidence.manifest.requests
+                if r.call.provider == provider and (r.call.service, r.call.operation) in needs
+            }
+        )
+        account_wide = REGIONAL_ACCOUNT_WIDE
+    else:
+        scopes = [(provider, a, GLOBAL) for a in evidence.accounts(provider)]
+        account_wide = ACCOUNT_WIDE
     errors: dict[ScopeKey, list[str]] = {}
-    needs = set(normalizer.needs)
-    for record in evidence.failures(normalizer.provider):
+    for record in evidence.failures(provider):
         key = (record.call.service, record.call.operation)
-        if key in needs or key in ACCOUNT_WIDE:
-            errors.setdefault((normalizer.provider, record.call.account, "global"), []).append(
-                _error_text(record)
-            )
+        if key in needs:
+            scope = (provider, record.call.account, record.call.region if normalizer.regional else GLOBAL)
+        elif key in account_wide:
+            scope = (provider, record.call.account, GLOBAL)
+        else:
+            continue
+        errors.setdefault(scope, []).append(error_text(record))
     table = normalizer.build(evidence)
     return FactTable(normalizer.resource_type, table, scopes, errors)
 

@@ -38,7 +38,12 @@ class AwsCollector(Protocol):
 
 
 def default_collectors() -> list[AwsCollector]:
-    return [IamAccountCollector(), IamCredentialReportCollector()]
+    from trustctl.collectors.aws import compute, databases, monitoring, storage
+
+    collectors: list[AwsCollector] = [IamAccountCollector(), IamCredentialReportCollector()]
+    for module in (storage, compute, databases, monitoring):
+        collectors += module.COLLECTORS
+    return collectors
 
 
 # Calls the runner itself makes to find accounts and regions.

@@ -1,0 +1,7 @@
+"""AWS monitoring collectors (filled in by the issue 3 work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLLECTORS: list[Any] = []

@@ -1,0 +1,3 @@
+"""AWS monitoring checks (filled in by the issue 3 work)."""
+
+from __future__ import annotations
