@@ -32,8 +32,14 @@ from trustctl.demo.server import moto_server
 TARGET_SECONDS = 10.0
 SEED_THREADS = 8
 GROUPS = 10
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
@@ -58,13 +64,19 @@ class Row:
 
 
 def _doc(action: str, resource_: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": action, "Resource": resource_}]})
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource_}]}
+    )
 
 
 def _seed_policy(iam: Any, i: int) -> str:
-    doc = _doc("*", "*") if i == 0 else _doc("s3:*", "*") if i % 10 == 0 else _doc(
-        "s3:GetObject", f"arn:aws:s3:::bench-{i}/*")
+    doc = (
+        _doc("*", "*")
+        if i == 0
+        else _doc("s3:*", "*")
+        if i % 10 == 0
+        else _doc("s3:GetObject", f"arn:aws:s3:::bench-{i}/*")
+    )
     return str(iam.create_policy(PolicyName=f"bench-policy-{i}", PolicyDocument=doc)["Policy"]["Arn"])
 
 
@@ -75,8 +87,9 @@ def _seed_user(iam: Any, i: int, arns: list[str]) -> None:
         iam.create_login_profile(UserName=name, Password="Bench-only-password-123!")
     if i % 6 == 0:  # half of the console users have MFA
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
-        iam.enable_mfa_device(UserName=name, SerialNumber=serial,
-                              AuthenticationCode1="123456", AuthenticationCode2="654321")
+        iam.enable_mfa_device(
+            UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+        )
     if i % 4 == 0:
         iam.create_access_key(UserName=name)
     if i % 2 == 0:
@@ -139,7 +152,8 @@ def measure(row: Row, trace: bool) -> Row:
     with tempfile.TemporaryDirectory(prefix="trustctl-bench-") as tmp:
         made = pipeline.init(Path(tmp), "Bench")
         text = made.config.read_text(encoding="utf-8").replace(
-            '# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]')  # no region discovery
+            '# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]'
+        )  # no region discovery
         made.config.write_text(text, encoding="utf-8")
         config = pipeline.load(made.config)
         row.rss_before_mib = rss_mib()
@@ -176,23 +190,38 @@ def print_calls(rows: list[Row]) -> None:
 
 
 def markdown(rows: list[Row]) -> str:
-    lines = ["| scale | users | policies | roles | API calls | collect s | check s | total s "
-             "| peak RSS MiB |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
-    lines += [f"| {r.scale} | {r.users} | {r.policies} | {r.roles} | {r.api_calls} | {r.collect_s:.2f} | "
-              f"{r.check_s:.2f} | {r.total_s:.2f} | {r.rss_peak_mib:.0f} |" for r in rows]
+    lines = [
+        "| scale | users | policies | roles | API calls | collect s | check s | total s | peak RSS MiB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    lines += [
+        f"| {r.scale} | {r.users} | {r.policies} | {r.roles} | {r.api_calls} | {r.collect_s:.2f} | "
+        f"{r.check_s:.2f} | {r.total_s:.2f} | {r.rss_peak_mib:.0f} |"
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--policies", type=int, default=500)
     parser.add_argument("--roles", type=int, default=200)
-    parser.add_argument("--small", type=int, nargs=3, default=[200, 50, 20],
-                        metavar=("USERS", "POLICIES", "ROLES"), help="the small scale, run first (200 50 20)")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also report the traced Python allocation peak (slows collect and check down)")
+    parser.add_argument(
+        "--small",
+        type=int,
+        nargs=3,
+        default=[200, 50, 20],
+        metavar=("USERS", "POLICIES", "ROLES"),
+        help="the small scale, run first (200 50 20)",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also report the traced Python allocation peak (slows collect and check down)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args()
     rows = [Row("small", *args.small), Row("full", args.users, args.policies, args.roles)]
@@ -200,14 +229,19 @@ def main() -> None:
         for n, row in enumerate(rows):
             if n:
                 reset_moto(endpoint)
-            print(f"{row.scale}: seeding {row.users} users, {row.policies} policies, {row.roles} roles ...",
-                  flush=True)
+            print(
+                f"{row.scale}: seeding {row.users} users, {row.policies} policies, {row.roles} roles ...",
+                flush=True,
+            )
             measure(row, args.tracemalloc)
             traced = f", traced peak {row.traced_peak_mib:.0f} MiB" if row.traced_peak_mib is not None else ""
-            print(f"  seeded in {row.seed_s:.1f}s (not measured); collect {row.collect_s:.2f}s, "
-                  f"check {row.check_s:.2f}s, total {row.total_s:.2f}s; {row.api_calls} API calls\n"
-                  f"  {row.results} results {row.summary}; locker {row.locker_bytes / 2**20:.2f} MiB; "
-                  f"peak RSS {row.rss_before_mib:.0f} -> {row.rss_peak_mib:.0f} MiB{traced}", flush=True)
+            print(
+                f"  seeded in {row.seed_s:.1f}s (not measured); collect {row.collect_s:.2f}s, "
+                f"check {row.check_s:.2f}s, total {row.total_s:.2f}s; {row.api_calls} API calls\n"
+                f"  {row.results} results {row.summary}; locker {row.locker_bytes / 2**20:.2f} MiB; "
+                f"peak RSS {row.rss_before_mib:.0f} -> {row.rss_peak_mib:.0f} MiB{traced}",
+                flush=True,
+            )
     print_calls(rows)
     print("\n" + markdown(rows) + "\n")
     full = rows[-1]

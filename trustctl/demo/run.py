@@ -70,12 +70,16 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     out = out.resolve()
     _prepare(out)
     role = "OrganizationAccountAccessRole"
-    with moto_server():
+    with moto_server(backup_shim=True):
         seed()
         made = pipeline.init(out, "Acme", _demo_config(role))
         text = made.config.read_text(encoding="utf-8")
         text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{role}"')
         text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
+        # Acme promises EU customers their data stays in Ireland.
+        text = text.replace("allowed_regions = []  ", 'allowed_regions = ["eu-west-1"]')
+        # Buckets holding customer data must be encrypted with Acme's own KMS keys.
+        text = text.replace("kms_required_tags = []", 'kms_required_tags = ["data=customer"]')
         made.config.write_text(text, encoding="utf-8")
         config = pipeline.load(made.config)
         pipeline.collect(config, ["aws"], progress)

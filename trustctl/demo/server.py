@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from trustctl.errors import TrustctlError
 
@@ -27,21 +28,50 @@ CLEARED = (
 )
 
 
+def _with_backup_shim(server_class: Any) -> Any:
+    """ThreadedMotoServer with moto's WSGI app wrapped in the demo's AWS Backup shim."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from trustctl.demo.backup_shim import BackupShim
+
+    class ShimmedMotoServer(server_class):  # type: ignore[misc,valid-type]
+        # Mirrors ThreadedMotoServer._server_entry (moto 5), wrapping the app it builds.
+        def _server_entry(self) -> None:
+            app = BackupShim(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return ShimmedMotoServer
+
+
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """Start moto on a free port; point this process's AWS SDK at it; restore the environment after."""
+def moto_server(backup_shim: bool = False) -> Iterator[str]:
+    """Start moto on a free port; point this process's AWS SDK at it; restore the environment after.
+
+    `backup_shim`: also answer the AWS Backup reads moto lacks (selections, recovery points, restore
+    jobs, restore testing plans) from `trustctl.demo.backup_shim.STATE`, for the demo.
+    """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
         raise TrustctlError(
             "the demo needs moto's server.", "Install it: pip install 'trustctl[demo]'."
         ) from None
+    server_class = _with_backup_shim(ThreadedMotoServer) if backup_shim else ThreadedMotoServer
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     saved = {k: os.environ.get(k) for k in (*MOTO_ENV, *CLEARED, "AWS_ENDPOINT_URL")}
     for k in CLEARED:
         os.environ.pop(k, None)
     os.environ.update(MOTO_ENV)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = server_class(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"

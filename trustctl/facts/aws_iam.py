@@ -35,7 +35,10 @@ def _credential_reports(ev: Evidence) -> dict[str, tuple[pd.DataFrame, str]]:
     reports = {}
     for record, data in ev.responses("aws", *REPORT):
         assert record.object is not None
-        report = pd.read_csv(io.StringIO(data.get("Content", "")), dtype=str, keep_default_na=False)
+        content = data.get("Content") or ""
+        if not content.strip():
+            continue  # an empty report has no users, not even the root row
+        report = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
         for column in REPORT_TIMES:
             if column in report:
                 report[column] = pd.to_datetime(report[column], errors="coerce", utc=True, format="ISO8601")

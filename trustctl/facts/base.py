@@ -129,9 +129,11 @@ def normalize(evidence: Evidence, normalizer: Normalizer) -> FactTable:
         scopes = [(provider, a, GLOBAL) for a in evidence.accounts(provider)]
         account_wide = ACCOUNT_WIDE
     errors: dict[ScopeKey, list[str]] = {}
+    services = {service for service, _ in needs}
     for record in evidence.failures(provider):
         key = (record.call.service, record.call.operation)
-        if key in needs:
+        crashed = record.error is not None and record.error.code == "CollectorError" and key[0] in services
+        if key in needs or crashed:
             scope = (provider, record.call.account, record.call.region if normalizer.regional else GLOBAL)
         elif key in account_wide:
             scope = (provider, record.call.account, GLOBAL)

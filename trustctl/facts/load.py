@@ -1,18 +1,17 @@
-"""Build every fact table of a run."""
+"""Build every fact table of a run, then the tables derived from several of them."""
 
 from __future__ import annotations
 
 from trustctl.facts import aws_compute, aws_databases, aws_iam, aws_monitoring, aws_storage
+from trustctl.facts.aws_datastores import DATASTORE, derive_datastores
 from trustctl.facts.base import Evidence, FactSet, Normalizer, normalize
 
-NORMALIZERS: tuple[Normalizer, ...] = (
-    *aws_iam.NORMALIZERS,
-    *aws_storage.NORMALIZERS,
-    *aws_compute.NORMALIZERS,
-    *aws_databases.NORMALIZERS,
-    *aws_monitoring.NORMALIZERS,
-)
+FAMILIES = (aws_iam, aws_storage, aws_compute, aws_databases, aws_monitoring)
+NORMALIZERS: tuple[Normalizer, ...] = tuple(n for family in FAMILIES for n in family.NORMALIZERS)
+DATA_STORES: tuple[str, ...] = tuple(t for family in FAMILIES for t in getattr(family, "DATA_STORES", ()))
 
 
 def build_facts(evidence: Evidence, normalizers: tuple[Normalizer, ...] = NORMALIZERS) -> FactSet:
-    return FactSet(evidence.as_of, {n.resource_type: normalize(evidence, n) for n in normalizers})
+    tables = {n.resource_type: normalize(evidence, n) for n in normalizers}
+    tables[DATASTORE] = derive_datastores(tables, DATA_STORES)
+    return FactSet(evidence.as_of, tables)

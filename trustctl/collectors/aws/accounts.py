@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import boto3
 
 from trustctl.collectors.aws.calls import call, paginate
-from trustctl.collectors.aws.clients import ClientFactory, default_region
+from trustctl.collectors.aws.clients import AssumedSession, ClientFactory, default_region
 from trustctl.collectors.base import Outcome, Response, Scope
 
 Record = Callable[[Outcome], None]
@@ -19,7 +19,9 @@ Record = Callable[[Outcome], None]
 class Account:
     account_id: str
     partition: str
-    session: boto3.Session | None  # None: the account could not be entered (the failure is recorded)
+    session: (
+        boto3.Session | AssumedSession | None
+    )  # None: the account could not be entered (the failure is recorded)
 
 
 def caller_identity(factory: ClientFactory, session: boto3.Session, record: Record) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ become evidence errors that name the call and the permission to grant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,13 +54,25 @@ def permission_for(client: Any, method: str) -> str:
     return f"{prefix}:{operation_name(client, method)}"
 
 
+XML_ERROR = re.compile(r"<Code>(?P<code>[^<]+)</Code>.*?<Message>(?P<message>[^<]*)</Message>", re.S)
+
+
+def _client_error(exc: ClientError) -> tuple[str, str]:
+    """Code and one-line message, also when an XML error body reached a JSON protocol (proxies, emulators)."""
+    code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
+    message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+    xml = XML_ERROR.search(message)
+    if xml:
+        code, message = xml.group("code"), xml.group("message")
+    return code, " ".join(message.split())
+
+
 def describe_error(exc: Exception, client: Any, method: str) -> CallError:
     """Classify a boto3 failure into code, a message a person can act on, and the permission."""
     permission = permission_for(client, method)
     operation = operation_name(client, method)
     if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
-        message = str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
+        code, message = _client_error(exc)
         if code in DENIED:
             message = (
                 f"{operation} was denied ({message}); grant {permission} (see `trustctl permissions aws`)"
@@ -68,7 +81,7 @@ def describe_error(exc: Exception, client: Any, method: str) -> CallError:
             attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
             message = f"{operation} was still throttled after {attempts + 1} attempt(s) ({message})"
         else:
-            message = f"{operation} failed: {message}"
+            message = f"{operation} failed ({code}): {message}"
         return CallError(code=code, message=message, permission=permission)
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         return CallError(code="Timeout", message=f"{operation} timed out ({exc})", permission=permission)

@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -59,14 +60,32 @@ def _guard(model: Any, **_: Any) -> None:
         )
 
 
+@dataclass(frozen=True)
+class AssumedSession:
+    """An assumed role's temporary credentials, used through the one shared boto3 session.
+
+    A boto3 session per member account would load every service model again (tens of MB and
+    tens of milliseconds per client); the credentials are held in memory only, never stored.
+    """
+
+    base: boto3.Session
+    credentials: dict[str, str] = field(repr=False)
+
+    @property
+    def region_name(self) -> str | None:
+        region: str | None = self.base.region_name
+        return region
+
+
 class ClientFactory:
-    """One client per (session, service, region); client creation is serialised (boto3 sessions are not
-    thread-safe), calls are not."""
+    """One client per (account, service, region), all from one boto3 session; client creation is
+    serialised (boto3 sessions are not thread-safe), calls are not."""
 
     def __init__(self, settings: AwsConfig, hooks: list[ClientHook] | None = None) -> None:
         self.settings = settings
         self.hooks = list(hooks or [])
         self._lock = threading.Lock()
+        self._base: boto3.Session | None = None
         self._botocore_config = BotoConfig(
             retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout,
@@ -75,30 +94,39 @@ class ClientFactory:
         )
 
     def base_session(self) -> boto3.Session:
+        if self._base is not None:
+            return self._base
         try:
-            return boto3.Session(profile_name=self.settings.profile)
+            self._base = boto3.Session(profile_name=self.settings.profile)
+            return self._base
         except ProfileNotFound:
             raise TrustctlError(
                 f"AWS profile '{self.settings.profile}' was not found in the AWS config or credentials files.",
                 "Set [aws] profile in trustctl.toml (or AWS_PROFILE) to a profile `aws configure list-profiles` shows.",
             ) from None
 
-    def session_from_credentials(self, credentials: dict[str, Any]) -> boto3.Session:
-        return boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+    def session_from_credentials(self, credentials: dict[str, Any]) -> AssumedSession:
+        keys = {
+            "aws_access_key_id": str(credentials["AccessKeyId"]),
+            "aws_secret_access_key": str(credentials["SecretAccessKey"]),
+            "aws_session_token": str(credentials["SessionToken"]),
+        }
+        return AssumedSession(self.base_session(), keys)
 
-    def client(self, session: boto3.Session, service: str, region: str) -> Any:
+    def client(self, session: boto3.Session | AssumedSession, service: str, region: str) -> Any:
         with self._lock:
-            client = session.client(service, region_name=region, config=self._botocore_config)
+            if isinstance(session, AssumedSession):
+                client = session.base.client(
+                    service, region_name=region, config=self._botocore_config, **session.credentials
+                )
+            else:
+                client = session.client(service, region_name=region, config=self._botocore_config)
         client.meta.events.register("before-call", _guard)
         for hook in self.hooks:
             hook(client)
         return client
 
 
-def default_region(session: boto3.Session) -> str:
+def default_region(session: boto3.Session | AssumedSession) -> str:
     """The session's region (AWS_DEFAULT_REGION, the profile, AWS_REGION), or us-east-1 for global services."""
     return session.region_name or os.environ.get("AWS_REGION") or "us-east-1"

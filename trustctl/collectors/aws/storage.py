@@ -1,7 +1,132 @@
-"""AWS storage collectors (filled in by the issue 3 work)."""
+"""S3 evidence: every bucket's protection settings, and the account-level public access block.
+
+S3 is listed once per account (ListBuckets is global); the eight per-bucket reads run on a small
+bounded pool because accounts with hundreds of buckets are common and each read is one round trip.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-COLLECTORS: list[Any] = []
+from trustctl.collectors.aws.calls import call, paginate
+from trustctl.collectors.base import Failure, Outcome, Response, Scope
+from trustctl.evidence.records import CallError
+
+# S3's IAM actions are not named after its API operations; errors must name the action to grant.
+IAM_ACTIONS = {
+    "ListBuckets": "s3:ListAllMyBuckets",
+    "GetBucketLocation": "s3:GetBucketLocation",
+    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "GetBucketVersioning": "s3:GetBucketVersioning",
+    "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "GetBucketPolicy": "s3:GetBucketPolicy",
+    "GetBucketLogging": "s3:GetBucketLogging",
+    "GetBucketTagging": "s3:GetBucketTagging",
+}
+ACCOUNT_BLOCK_ACTION = "s3:GetAccountPublicAccessBlock"
+NO_PUBLIC_ACCESS_BLOCK = frozenset({"NoSuchPublicAccessBlockConfiguration"})
+
+# (method, error codes that mean "not configured") for each bucket, in the order they are recorded.
+BUCKET_CALLS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("get_bucket_location", frozenset()),
+    ("get_bucket_encryption", frozenset({"ServerSideEncryptionConfigurationNotFoundError"})),
+    ("get_bucket_versioning", frozenset()),
+    ("get_object_lock_configuration", frozenset({"ObjectLockConfigurationNotFoundError"})),
+    ("get_public_access_block", NO_PUBLIC_ACCESS_BLOCK),
+    ("get_bucket_policy", frozenset({"NoSuchBucketPolicy"})),
+    ("get_bucket_logging", frozenset()),
+    ("get_bucket_tagging", frozenset({"NoSuchTagSet"})),
+)
+
+
+def with_iam_action(outcome: Outcome, action: str) -> Outcome:
+    """A failure that names the real IAM action (s3:GetEncryptionConfiguration, not s3:GetBucketEncryption)."""
+    if isinstance(outcome, Response) or outcome.error.permission in (None, action):
+        return outcome
+    wrong = outcome.error.permission
+    error = CallError(
+        code=outcome.error.code,
+        message=outcome.error.message.replace(wrong, action),
+        permission=action,
+    )
+    return Failure(outcome.call, error, outcome.observed_at)
+
+
+class S3BucketCollector:
+    """Every bucket: location, default encryption, versioning, object lock, public access block,
+    bucket policy, access logging and tags."""
+
+    service = "s3"
+    is_global = True
+    permissions = tuple(IAM_ACTIONS.values())
+
+    def __init__(self, workers: int = 8) -> None:
+        # workers=1 keeps the calls in a fixed order (botocore's Stubber expects one).
+        self.workers = workers
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        names: list[str] = []
+        # AWS rejects unpaginated listings in accounts whose bucket quota is above 10,000.
+        for page in paginate(client, "list_buckets", scope, PaginationConfig={"PageSize": 1000}):
+            yield with_iam_action(page, IAM_ACTIONS["ListBuckets"])
+            if isinstance(page, Response):
+                names += [b["Name"] for b in page.data.get("Buckets", [])]
+        if self.workers == 1:
+            for name in names:
+                yield from self._bucket(client, scope, name)
+            return
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="s3-bucket") as pool:
+            for outcomes in pool.map(lambda name: self._bucket(client, scope, name), names):
+                yield from outcomes
+
+    @staticmethod
+    def _bucket(client: Any, scope: Scope, name: str) -> list[Outcome]:
+        outcomes = []
+        for method, absent in BUCKET_CALLS:
+            outcome = call(client, method, scope, absent=absent, Bucket=name)
+            action = IAM_ACTIONS[outcome.call.operation]
+            outcomes.append(with_iam_action(outcome, action))
+        return outcomes
+
+
+def drop_account_prefix(request: Any, **_: Any) -> None:
+    """botocore's s3control endpoint rules put the account id in the host even when host prefix
+    injection is disabled (AWS_DISABLE_HOST_PREFIX_INJECTION, used for local endpoints such as
+    127.0.0.1 where ACCOUNT.127.0.0.1 cannot resolve). S3 Control also reads the account from the
+    x-amz-account-id header, so the prefix can go."""
+    account = request.headers.get("x-amz-account-id")
+    if isinstance(account, bytes):
+        account = account.decode()
+    parts = urlsplit(request.url)
+    if account and parts.netloc.startswith(f"{account}."):
+        request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(account) + 1 :]))
+
+
+def honour_host_prefix_setting(s3control: Any) -> None:
+    """Keep the account id out of an S3 Control client's host when host prefix injection is off."""
+    if not s3control.meta.config.inject_host_prefix:
+        s3control.meta.events.register(
+            "before-sign.s3-control", drop_account_prefix, unique_id="trustctl-s3control-host"
+        )
+
+
+class S3AccountPublicAccessBlockCollector:
+    """The account-wide S3 public access block, which overrides every bucket's own settings."""
+
+    service = "s3control"
+    is_global = True
+    permissions = (ACCOUNT_BLOCK_ACTION,)
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        honour_host_prefix_setting(client)
+        outcome = call(
+            client, "get_public_access_block", scope, absent=NO_PUBLIC_ACCESS_BLOCK, AccountId=scope.account
+        )
+        yield with_iam_action(outcome, ACCOUNT_BLOCK_ACTION)
+
+
+COLLECTORS: list[Any] = [S3BucketCollector(), S3AccountPublicAccessBlockCollector()]
