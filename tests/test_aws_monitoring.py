@@ -363,8 +363,13 @@ def collect_trails(account: str, region: str, stub_calls: Callable[[Stubber], No
     return outcomes
 
 
-def test_describe_trails_failing_in_one_region_makes_the_account_an_error(tmp_path: Path) -> None:
-    good = trail_listing("org", ACCOUNT, "eu-west-1", IsMultiRegionTrail=True, LogFileValidationEnabled=True)
+@pytest.mark.parametrize("multi_region", [True, False])
+def test_describe_trails_failing_in_one_region(tmp_path: Path, multi_region: bool) -> None:
+    """A covering trail seen from any region proves the account is logged; without one, a region whose
+    trails could not be read leaves the account unknown (error), never a fail."""
+    good = trail_listing(
+        "org", ACCOUNT, "eu-west-1", IsMultiRegionTrail=multi_region, LogFileValidationEnabled=True
+    )
 
     def eu(stub: Stubber) -> None:
         stub.add_response("describe_trails", describe_trails(good), {"includeShadowTrails": False})
@@ -380,7 +385,10 @@ def test_describe_trails_failing_in_one_region_makes_the_account_an_error(tmp_pa
         tmp_path, [*collect_trails(ACCOUNT, "eu-west-1", eu), *collect_trails(ACCOUNT, "us-east-1", us)]
     )
     multi = found[("aws.cloudtrail.multi_region", ACCOUNT)]
-    assert multi.status.value == "error" and "cloudtrail:DescribeTrails" in multi.reason
+    if multi_region:
+        assert multi.status.value == "pass"
+    else:
+        assert multi.status.value == "error" and "cloudtrail:DescribeTrails" in multi.reason
     # The per-trail checks are regional: the trail in eu-west-1 is still judged.
     assert found[("aws.cloudtrail.log_validation", good["TrailARN"])].status.value == "pass"
     assert found[("aws.cloudtrail.log_validation", f"{ACCOUNT}/us-east-1")].status.value == "error"

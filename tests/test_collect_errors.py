@@ -226,3 +226,48 @@ def test_a_run_in_progress_blocks_a_second_writer(aws: str, project: Path) -> No
     )
     writer.close()
     assert ran.returncode == 1 and "another trustctl run is writing" in ran.stderr
+
+
+def test_a_disabled_opt_in_region_is_an_error_for_that_region_only(aws: str, tmp_path: Path) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    from trustctl import pipeline
+    from trustctl.config import AwsConfig
+
+    boto3.client("ec2", region_name="us-east-1").create_volume(AvailabilityZone="us-east-1a", Size=8)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="trail-logs")
+    trails = boto3.client("cloudtrail", region_name="us-east-1")
+    trails.create_trail(Name="org", S3BucketName="trail-logs", IsMultiRegionTrail=True)
+    trails.start_logging(Name="org")
+    config = pipeline.load(pipeline.init(tmp_path, "T").config)
+    config = config.model_copy(update={"aws": AwsConfig(regions=["us-east-1", "ap-east-1"])})
+
+    def refuse(model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        # What AWS answers in an opt-in region the account has not enabled.
+        error = {
+            "Code": "UnrecognizedClientException",
+            "Message": "The security token included in the request is invalid",
+        }
+        return AWSResponse("https://ap-east-1", 400, {}, None), {"Error": error, "ResponseMetadata": {}}
+
+    def disabled_region(client: Any) -> None:
+        if client.meta.region_name == "ap-east-1":
+            client.meta.events.register("before-call", refuse)
+
+    collected = pipeline.collect(config, ["aws"], hooks=[disabled_region])
+    failed = {(r.call.region, r.call.service) for r in collected.manifest.errors}
+    assert failed and {region for region, _ in failed} == {"ap-east-1"}
+    results = pipeline.assess(config, collected.manifest).results
+    errors = [r for r in results if r.status.value == "error"]
+    assert errors and all(r.region == "ap-east-1" and r.resource.endswith("/ap-east-1") for r in errors)
+    # The multi-region trail seen from us-east-1 proves the account is logged, whatever ap-east-1 hides.
+    [trail] = [r for r in results if r.check == "aws.cloudtrail.multi_region"]
+    assert trail.status.value == "pass"
+    assert all("UnrecognizedClientException" in r.reason or "denied" in r.reason for r in errors)
+    volume = [r for r in results if r.check == "aws.ebs.volume_encrypted"]
+    assert [r.status.value for r in volume if r.region == "us-east-1"] == ["fail"]
+    assert {r.status.value for r in results if r.check.startswith("aws.iam.")} <= {
+        "pass",
+        "fail",
+        "not_applicable",
+    }

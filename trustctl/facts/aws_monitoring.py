@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from trustctl.facts.aws_backup import NORMALIZERS as BACKUP_NORMALIZERS
-from trustctl.facts.base import DETAIL_ERRORS, Evidence, Normalizer, detail_errors, frame
+from trustctl.facts.base import DETAIL_ERRORS, Evidence, Normalizer, detail_errors, error_text, frame
 
 TRAILS = ("cloudtrail", "DescribeTrails")
 TRAIL_STATUS = ("cloudtrail", "GetTrailStatus")
@@ -133,6 +133,15 @@ def build_accounts(ev: Evidence) -> pd.DataFrame:
     for record, _ in ev.responses("aws", *TRAILS):
         regions[record.call.account].add(record.call.region)
         evidence[record.call.account].add(str(record.object))
+    # Regions whose trails could not be listed leave the account unknown, unless a covering trail was
+    # found elsewhere: a multi-region trail seen from any region is proof enough.
+    unread: dict[str, list[str]] = defaultdict(list)
+    for record in ev.failures("aws"):
+        if record.call.service == "cloudtrail" and record.call.operation in (
+            TRAILS[1],
+            "CloudTrailCollector",
+        ):
+            unread[record.call.account].append(f"{record.call.region}: {error_text(record)}")
     # An organization trail logs every account of the organization, not only the one that owns it.
     organization = [t for t in trails if t["organization_trail"] and _judge_trail(t)[0]]
     rows = []
@@ -155,7 +164,7 @@ def build_accounts(ev: Evidence) -> pd.DataFrame:
                 "regions_scanned": sorted(regions[account]),
                 "trails": [t["resource"] for t in own],
                 "covering": list(dict.fromkeys(text for ok, text, _ in judged if ok)),
-                "unknown": [text for ok, text, _ in judged if ok is None]
+                "unknown": [text for ok, text, _ in judged if ok is None] + unread[account]
                 or ([] if regions[account] else ["its CloudTrail trails were not collected in any region"]),
                 "shortfalls": [text for ok, text, _ in judged if ok is False],
             }
@@ -242,7 +251,9 @@ def build_detectors(ev: Evidence) -> pd.DataFrame:
 NORMALIZERS: tuple[Normalizer, ...] = (
     Normalizer("aws.cloudtrail.trail", "aws", (TRAILS,), build_trails, regional=True),
     # Not regional: one account-wide verdict, and a failed listing in any region makes it an error.
-    Normalizer("aws.cloudtrail.account", "aws", (TRAILS,), build_accounts, regional=False),
+    # No listing needs: a region whose trails could not be read is judged in build_accounts, where a
+    # covering trail seen from another region still proves the account is logged.
+    Normalizer("aws.cloudtrail.account", "aws", (), build_accounts, regional=False),
     Normalizer("aws.config.recorder", "aws", (RECORDERS, RECORDER_STATUS), build_recorders, regional=True),
     Normalizer("aws.guardduty.detector", "aws", (DETECTORS,), build_detectors, regional=True),
     *BACKUP_NORMALIZERS,
