@@ -342,12 +342,13 @@ def throughput(probe: str, calls: int, workers: int) -> float:
     return calls / (time.perf_counter() - start)
 
 
-def configure(directory: Path, regions: list[str]) -> Config:
+def configure(directory: Path, regions: list[str], processes: int = 1) -> Config:
     made = pipeline.init(directory, "Bench Org")
     text = made.config.read_text(encoding="utf-8")
     for old, new in (
         ('# regions = ["eu-west-1", "us-east-1"]', f"regions = {json.dumps(regions)}"),
         ('# org_role = "TrustctlAudit"', f'org_role = "{ORG_ROLE}"'),
+        ("processes = 1 ", f"processes = {processes} "),
     ):
         if old not in text:
             raise SystemExit(f"the trustctl.toml template changed: {old!r} not found")
@@ -386,6 +387,7 @@ class Figures:
     calls: dict[str, int] = field(default_factory=dict)
     services: dict[str, int] = field(default_factory=dict)
     ratio: float = 0.0
+    processes: int = 1  # trustctl's [aws] processes
     server_busy: float | None = None  # the moto process's CPU time during collect / collect wall time
     rss_before_mib: float = 0.0  # process RSS (moto's state included) just before collect
     rss_peak_mib: float = 0.0  # process peak RSS during collect (ru_maxrss if VmHWM cannot be reset)
@@ -419,13 +421,17 @@ def timed_collect(f: Figures, config: Config) -> None:
     reset_peak()
     cpu_before = server_cpu_s()
     start = time.perf_counter()
-    collected = pipeline.collect(config, ["aws"], progress=None, hooks=[hook])
+    # Client hooks live in this process: with worker processes, count the manifest's requests instead.
+    hooks = [hook] if config.aws.processes == 1 else []
+    collected = pipeline.collect(config, ["aws"], progress=None, hooks=hooks)
     f.collect_s = time.perf_counter() - start
     cpu_after = server_cpu_s()
     if cpu_before is not None and cpu_after is not None:
         f.server_busy = (cpu_after - cpu_before) / f.collect_s
     f.maxrss_mib, hwm = rss_mib(), vm_mib("VmHWM")
     f.rss_peak_mib = min(hwm, f.maxrss_mib) if hwm is not None else f.maxrss_mib
+    if not hooks:
+        counts.update(f"{r.call.service}:{r.call.operation}" for r in collected.manifest.requests)
     f.calls, f.api_calls = dict(sorted(counts.items())), sum(counts.values())
     services: Counter[str] = Counter()
     for op, n in f.calls.items():
@@ -441,7 +447,7 @@ def measure(f: Figures, trace: bool) -> None:
     """Seed; probe moto; time collect (calls counted) and check; optionally trace a second collect."""
     f.seeded = seed(f.accounts, f.regions, f.resources)
     with tempfile.TemporaryDirectory(prefix="trustctl-bench-") as tmp:
-        config = configure(Path(tmp), f.regions)
+        config = configure(Path(tmp), f.regions, f.processes)
         f.workers = config.aws.max_workers
         f.per_s_concurrent = throughput(f.probe, f.probe_calls, f.workers)
         f.per_s_single = throughput(f.probe, f.probe_calls, 1)
@@ -480,6 +486,7 @@ def markdown(f: Figures) -> str:
         ("collect wall time", f"{f.collect_s:.2f} s"),
         ("calls / throughput", f"{f.api_calls / f.per_s_concurrent:.2f} s"),
         (f"ratio (target < {TARGET_RATIO})", f"{f.ratio:.2f} ({met(f.ratio < TARGET_RATIO)})"),
+        ("trustctl [aws] processes", str(f.processes)),
         ("moto process CPU busy during collect", "-" if f.server_busy is None else f"{f.server_busy:.0%}"),
         ("RSS before collect -> peak during collect", f"{f.rss_before_mib:.0f} -> {f.rss_peak_mib:.0f} MiB"),
         (
@@ -567,6 +574,7 @@ def main() -> None:
         help="run a second, untimed collect under tracemalloc and report its peak",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--processes", type=int, default=1, help="trustctl's [aws] processes (1)")
     parser.add_argument(
         "--in-process",
         action="store_true",
@@ -574,6 +582,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     f = Figures(args.accounts, args.regions.split(","), args.resources, args.probe, args.probe_calls)
+    f.processes = args.processes
     # The shim answers the AWS Backup reads moto lacks (empty here).
     server = moto_server(backup_shim=True) if args.in_process else server_process()
     with server:

@@ -149,3 +149,27 @@ def test_profile_from_config_uses_the_standard_credential_chain(aws: str, projec
     ran = cli("collect", "aws", env=env)
     assert ran.code == 1 and "Traceback" not in ran.stderr
     assert "AWS profile 'nope' was not found" in ran.stderr
+
+
+def test_worker_processes_collect_the_same_evidence(aws: str, tmp_path: Path) -> None:
+    seed()
+    config = pipeline.load(pipeline.init(tmp_path, "Acme").config)
+    runs = []
+    for processes in (1, 2):
+        aws_settings = AwsConfig(
+            org_role="OrganizationAccountAccessRole", regions=["eu-west-1"], processes=processes
+        )
+        runs.append(pipeline.collect(config.model_copy(update={"aws": aws_settings}), ["aws"]).manifest)
+    # The same requests (moto's own clock changes a few answers between runs, e.g. EFS sizes).
+    one, two = (
+        {
+            (r.call.account, r.call.region, r.call.service, r.call.operation, r.call.page)
+            for r in m.requests
+            if r.call.operation != "GenerateCredentialReport"
+        }
+        for m in runs
+    )
+    assert one == two and len(one) > 50
+    assert runs[1].errors == [] and runs[1].previous == pipeline.open_locker(config).manifest_digest(
+        runs[0].run_id
+    )

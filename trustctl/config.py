@@ -40,6 +40,8 @@ class AwsConfig(_Model):
     org_role: str | None = None
     profile: str | None = None
     max_workers: int = Field(default=16, ge=1, le=256)
+    # Worker processes for collection: 1 runs everything in this process (threads only).
+    processes: int = Field(default=1, ge=1, le=64)
     max_attempts: int = Field(default=8, ge=1, le=20)
     connect_timeout: float = Field(default=10, gt=0)
     read_timeout: float = Field(default=60, gt=0)
@@ -164,6 +166,7 @@ key = ".trustctl/signing-key.pem"  # Ed25519 signing key, created by `trustctl i
 # org_role = "TrustctlAudit"             # role assumed in every AWS Organizations member account
 # profile = "audit"                      # default: the standard credential chain
 max_workers = 16                         # concurrent (account, region, service) collections
+processes = 1                            # worker processes; more for large organizations
 
 [policy]
 max_access_key_age_days = 90

@@ -7,7 +7,7 @@ service) gets its own client; every outcome goes to the evidence sink as it arri
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ from trustctl.collectors.aws.accounts import (
 )
 from trustctl.collectors.aws.clients import ClientFactory, default_region
 from trustctl.collectors.aws.iam import IamAccountCollector, IamCredentialReportCollector
+from trustctl.collectors.aws.processes import remote_task, run_in_processes
 from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Outcome, Progress, Scope, now, store
 from trustctl.config import AwsConfig
 from trustctl.evidence.records import Call, CallError
@@ -72,9 +73,14 @@ class _CountingSink:
             self._summary.errors += isinstance(outcome, Failure)
 
 
-def _run_task(
-    factory: ClientFactory, collector: AwsCollector, account: Account, region: str, record: _CountingSink
+def run_task(
+    factory: ClientFactory,
+    collector: AwsCollector,
+    account: Account,
+    region: str,
+    record: Callable[[Outcome], None],
 ) -> None:
+    """Run one collector for one account and region; a crash is recorded as a CollectorError."""
     assert account.session is not None
     scope = Scope("aws", account.account_id, "global" if collector.is_global else region)
     try:
@@ -105,6 +111,7 @@ def collect_aws(
     """One collection of every account and region in scope into `sink`."""
     factory = factory or ClientFactory(settings)
     progress = progress or NoProgress()
+    defaults = collectors is None  # worker processes can only rebuild the default collectors
     collectors = list(collectors if collectors is not None else default_collectors())
     summary = AwsSummary()
     record = _CountingSink(sink, summary)
@@ -132,12 +139,18 @@ def collect_aws(
                 tasks += [(collector, account, region) for region in regions]
 
     progress.add(len(tasks))
+    labels = [f"aws {a.account_id} {'global' if c.is_global else r} {c.service}" for c, a, r in tasks]
+    if settings.processes > 1 and not factory.hooks and defaults:
+        remote = [
+            remote_task(collectors.index(c), a, r, label)
+            for (c, a, r), label in zip(tasks, labels, strict=True)
+        ]
+        run_in_processes(settings, remote, record, progress.advance)
+        return summary
     with ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="collect") as pool:
         futures = {
-            pool.submit(
-                _run_task, factory, c, a, r, record
-            ): f"aws {a.account_id} {'global' if c.is_global else r} {c.service}"
-            for c, a, r in tasks
+            pool.submit(run_task, factory, c, a, r, record): label
+            for (c, a, r), label in zip(tasks, labels, strict=True)
         }
         for future in as_completed(futures):
             future.result()
