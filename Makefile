@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-org clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/iam_scale.py
+
+bench-org: $(STAMP)
+	$(BIN)/python bench/org_scale.py --processes 2
 
 clean:
 	rm -rf $(VENV) trustctl-demo .pytest_cache .mypy_cache .ruff_cache
