@@ -158,3 +158,29 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "mine").mkdir()
     refused = cli("demo", "--out", "mine")
     assert refused.code == 1 and "not a trustctl demo directory" in refused.stderr
+
+
+def test_results_carry_requirements_and_filter_by_framework(aws: str, project: Path, cli: Cli) -> None:
+    iam = boto3.client("iam")
+    iam.create_user(UserName="bob")
+    iam.create_login_profile(UserName="bob", Password="Password-123-long!")
+    assert cli("collect", "aws").code == 0
+    everything = json.loads(cli("check", "--format", "json").stdout)["results"]
+    mfa = next(r for r in everything if r["check"] == "aws.iam.user_console_mfa")
+    assert mfa["requirements"]["soc2"] and mfa["requirements"]["hipaa_security"]
+    assert all(r.startswith("CC") for r in mfa["requirements"]["soc2"])  # security category only by default
+    ferpa = json.loads(cli("check", "--format", "json", "--framework", "ferpa").stdout)["results"]
+    assert ferpa and all(r["requirements"].get("ferpa") for r in ferpa) and len(ferpa) < len(everything)
+    unknown = cli("check", "--framework", "pci")
+    assert unknown.code == 1 and "unknown framework 'pci'" in unknown.stderr
+
+
+def test_frameworks_and_controls_as_json(cli: Cli) -> None:
+    shown = json.loads(cli("frameworks", "show", "soc2", "--format", "json").stdout)
+    assert set(shown) == {"id", "name", "version", "requirements"} and len(shown["requirements"]) == 61
+    cc13 = next(r for r in shown["requirements"] if r["id"] == "CC1.3")
+    assert set(cc13) == {"id", "name", "controls", "documents"} and cc13["documents"]
+    listed = json.loads(cli("frameworks", "list", "--format", "json").stdout)
+    assert {f["id"] for f in listed} == {"soc2", "soc3", "iso27001_2022", "hipaa_security", "ferpa"}
+    control = json.loads(cli("controls", "show", "GOV-03", "--format", "json").stdout)
+    assert control["checks"] == [] and "board-minutes" in control["documents"]

@@ -58,6 +58,6 @@ def test_every_check_names_a_known_control_and_a_fix() -> None:
         assert spec.fix.strip() and spec.title.strip(), spec.id
 
 
-def test_every_control_is_evidenced_by_a_check() -> None:
+def test_every_control_is_evidenced_by_a_check_or_a_document_kind() -> None:
     evidenced = {spec.control for spec in all_checks().values()}
-    assert {c.id for c in load_catalog().controls} - evidenced == set()
+    assert [c.id for c in load_catalog().controls if c.id not in evidenced and not c.documents] == []

@@ -145,9 +145,13 @@ def collect(
 )
 @click.option("--baseline", help="A run id or a JSON report: show only results new or changed since then.")
 @click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
+@click.option(
+    "--framework", help="Only results that evidence this framework's in-scope requirements (e.g. soc2)."
+)
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file.")
 @config_option
 def check(
+    framework: str | None,
     fmt: str,
     fail_on: str,
     min_severity: str,
@@ -162,7 +166,7 @@ def check(
     """
     config = pipeline.load(config_path)
     report = pipeline.check_report(
-        config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline
+        config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline, framework=framework
     )
     if fmt == "table" and output is None:
         text = render_table(report, color=sys.stdout.isatty())
@@ -245,38 +249,137 @@ def permissions_aws(org_role: str) -> None:
     click.echo(json.dumps(policy, indent=2))
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+
+
+def _control_json(control_id: str) -> dict[str, Any]:
+    control = load_catalog().get(control_id)
+    checks = [
+        {"id": c.id, "severity": c.severity.value, "title": c.title, "fix": c.fix}
+        for c in all_checks().values()
+        if c.control == control.id
+    ]
+    return {**control.model_dump(), "checks": checks}
+
+
 @main.group()
 def controls() -> None:
-    """The common controls and the checks that evidence them."""
+    """The common controls, with the checks and document kinds that evidence them."""
 
 
 @controls.command("list")
-def controls_list() -> None:
-    """List every control with its checks.
+@format_option
+def controls_list(fmt: str) -> None:
+    """List every control with its checks and document kinds.
 
-    Example: trustctl controls list
+    Example: trustctl controls list --format json
     """
+    catalog = load_catalog()
+    if fmt == "json":
+        click.echo(json.dumps([_control_json(c.id) for c in catalog.controls], indent=2))
+        return
     checks = all_checks()
-    for control in load_catalog().controls:
+    for control in catalog.controls:
         ids = [c.id for c in checks.values() if c.control == control.id]
-        click.echo(f"{control.id:7} {control.name}  [{', '.join(ids) or 'documents only'}]")
+        docs = f" documents: {', '.join(control.documents)}" if control.documents else ""
+        click.echo(f"{control.id:7} {control.name}  [{', '.join(ids) or 'no automated check'}]{docs}")
 
 
 @controls.command("show")
 @click.argument("control_id")
-def controls_show(control_id: str) -> None:
-    """Show one control: description, checks with severity and fix.
+@format_option
+def controls_show(control_id: str, fmt: str) -> None:
+    """Show one control: description, checks with severity and fix, document kinds.
 
     Example: trustctl controls show AC-02
     """
     try:
-        control = load_catalog().get(control_id.upper())
+        data = _control_json(control_id.upper())
     except KeyError:
         raise UsageError(f"unknown control {control_id}; see `trustctl controls list`.") from None
-    click.echo(f"{control.id} {control.name}\n\n{control.description}\n")
-    for spec in all_checks().values():
-        if spec.control == control.id:
-            click.echo(f"- {spec.id} ({spec.severity.value}): {spec.title}\n  fix: {spec.fix}")
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{data['id']} {data['name']}\n\n{data['description']}\n")
+    for spec in data["checks"]:
+        click.echo(f"- {spec['id']} ({spec['severity']}): {spec['title']}\n  fix: {spec['fix']}")
+    if data["documents"]:
+        click.echo(f"documents: {', '.join(data['documents'])}")
+
+
+@main.group()
+def frameworks() -> None:
+    """The framework catalogs (SOC 2, SOC 3, ISO/IEC 27001:2022, HIPAA Security, FERPA)."""
+
+
+@frameworks.command("list")
+@format_option
+def frameworks_list(fmt: str) -> None:
+    """List the frameworks with their kind and number of requirements.
+
+    Example: trustctl frameworks list
+    """
+    from trustctl.frameworks.loader import load_frameworks
+
+    rows = [
+        {
+            "id": f.id,
+            "name": f.name,
+            "version": f.version,
+            "kind": f.kind,
+            "requirements": len(f.requirements),
+        }
+        for f in load_frameworks().values()
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['id']:16} {row['name']} ({row['version']}): {row['kind']}, "
+            f"{row['requirements']} requirements"
+        )
+
+
+@frameworks.command("show")
+@click.argument("framework_id")
+@format_option
+def frameworks_show(framework_id: str, fmt: str) -> None:
+    """Show a framework's requirements with the controls (and coverage) and documents behind each.
+
+    Example: trustctl frameworks show soc2 --format json
+    """
+    from trustctl.frameworks.loader import get_framework
+
+    framework = get_framework(framework_id)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "id": framework.id,
+                    "name": framework.name,
+                    "version": framework.version,
+                    "requirements": [
+                        {
+                            "id": r.id,
+                            "name": r.name,
+                            "controls": [link.model_dump() for link in r.controls],
+                            "documents": r.documents,
+                        }
+                        for r in framework.requirements
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{framework.name} ({framework.version}), {framework.kind}\n{framework.description}\n")
+    for r in framework.requirements:
+        links = ", ".join(f"{link.id} ({link.coverage})" for link in r.controls) or "-"
+        docs = ", ".join(r.documents) or "-"
+        click.echo(f"{r.id:22} {r.name}\n{'':22} controls: {links}; documents: {docs}")
 
 
 @main.command()

@@ -68,6 +68,21 @@ class PolicyConfig(_Model):
     production_tag: Annotated[str, Field(pattern=r"^$|" + TAG_PATTERN)] = ""
 
 
+SOC2_CATEGORIES = ("security", "availability", "confidentiality", "processing_integrity", "privacy")
+
+
+class FrameworksConfig(_Model):
+    # SOC 2's security category (the common criteria) is always in scope; the others are chosen.
+    soc2_categories: list[Literal[SOC2_CATEGORIES]] = ["security"]  # type: ignore[valid-type]
+
+    @field_validator("soc2_categories")
+    @classmethod
+    def _security_always(cls, categories: list[str]) -> list[str]:
+        if "security" not in categories:
+            raise ValueError("must include 'security' (the common criteria are always in scope)")
+        return categories
+
+
 class Waiver(_Model):
     check: str = Field(min_length=1)
     resource: str = "*"
@@ -84,6 +99,7 @@ class Config(_Model):
     locker: LockerConfig = LockerConfig()
     aws: AwsConfig = AwsConfig()
     policy: PolicyConfig = PolicyConfig()
+    frameworks: FrameworksConfig = FrameworksConfig()
     waiver: list[Waiver] = []
     # Not read from the file: where it was, and a hash of its bytes for run manifests.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
@@ -180,6 +196,9 @@ kms_required_tags = []                   # e.g. ["data=customer"]: such S3 bucke
 admin_ports = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 min_tls_version = "TLSv1.2"
 production_tag = ""                      # e.g. "environment=production"; empty: every data store
+
+[frameworks]
+soc2_categories = ["security"]           # add availability, confidentiality, processing_integrity, privacy
 
 # [[waiver]]
 # check = "aws.iam.admin_access"

@@ -25,6 +25,8 @@ from trustctl.evidence.records import Manifest
 from trustctl.evidence.verify import VerifyReport, verify_locker
 from trustctl.facts.base import Evidence
 from trustctl.facts.load import build_facts
+from trustctl.frameworks.loader import get_framework
+from trustctl.frameworks.scope import requirement_lookup
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
 
 
@@ -88,9 +90,15 @@ def collect(
 
 
 def assess(config: Config, manifest: Manifest, today: date | None = None) -> Evaluation:
-    """Evaluate every check over one run's evidence."""
+    """Evaluate every check over one run's evidence; results name the requirements they evidence."""
     facts = build_facts(Evidence(open_locker(config), manifest))
-    return evaluate(facts, config.policy, config.waiver, today or datetime.now(UTC).date())
+    return evaluate(
+        facts,
+        config.policy,
+        config.waiver,
+        today or datetime.now(UTC).date(),
+        requirements=requirement_lookup(config.frameworks),
+    )
 
 
 def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dict[tuple[str, str], str]:
@@ -116,12 +124,17 @@ def check_report(
     run_id: str | None = None,
     min_severity: Severity = Severity.LOW,
     baseline: str | None = None,
+    framework: str | None = None,
     today: date | None = None,
 ) -> CheckReport:
+    if framework:
+        get_framework(framework)  # an unknown id is an error before any work
     locker = open_locker(config)
     manifest = locker.find_run(run_id) if run_id else locker.latest_run()
     evaluation = assess(config, manifest, today)
     results = filter_severity(evaluation.results, min_severity)
+    if framework:
+        results = [r for r in results if r.requirements.get(framework)]
     if baseline:
         results = new_or_changed(results, _baseline_statuses(config, baseline, today))
     notes = list(evaluation.notes)

@@ -20,6 +20,7 @@ class Control(BaseModel):
     family: str
     name: str
     description: str
+    documents: list[str] = []  # document kinds that evidence the control (policy, training-record, ...)
 
 
 class Catalog(BaseModel):
