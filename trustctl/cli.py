@@ -309,6 +309,159 @@ def controls_show(control_id: str, fmt: str) -> None:
         click.echo(f"documents: {', '.join(data['documents'])}")
 
 
+@main.command()
+@click.option(
+    "--framework",
+    "framework_ids",
+    multiple=True,
+    help="A framework id (repeatable); default: every framework.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@config_option
+def status(framework_ids: tuple[str, ...], fmt: str, config_path: Path | None) -> None:
+    """Readiness per framework: each requirement met, partial, not_met, needs_document, no_evidence,
+    error or not_applicable, with automated and document evidence counted apart.
+
+    Example: trustctl status --framework soc2 --format markdown
+    """
+    from trustctl.frameworks.loader import load_frameworks
+    from trustctl.reports import status_report
+
+    config = pipeline.load(config_path)
+    readiness = pipeline.status(config, list(framework_ids) or list(load_frameworks()))
+    if fmt == "json":
+        click.echo(status_report.as_json(readiness), nl=False)
+    elif fmt == "markdown":
+        click.echo(status_report.as_markdown(readiness), nl=False)
+    else:
+        click.echo(status_report.as_table(readiness, color=sys.stdout.isatty()), nl=False)
+
+
+@main.group()
+def docs() -> None:
+    """Document evidence: policies, training records, pen-test reports, board minutes..."""
+
+
+@docs.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", required=True, help="Document kind, e.g. policy, training-record, pen-test-report.")
+@click.option("--control", required=True, help="The common control it evidences, e.g. GOV-01.")
+@click.option(
+    "--requirement",
+    "requirements",
+    multiple=True,
+    help="A framework requirement it evidences directly, e.g. soc2:CC1.3 (repeatable).",
+)
+@click.option("--owner", required=True, help="Who owns and approved the document.")
+@click.option("--approved", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Approval date.")
+@click.option("--review-every", default="365d", show_default=True, help="Review interval: 365d, 12m, 1y...")
+@config_option
+def docs_add(
+    file: Path,
+    kind: str,
+    control: str,
+    requirements: tuple[str, ...],
+    owner: str,
+    approved: Any,
+    review_every: str,
+    config_path: Path | None,
+) -> None:
+    """Hash a document into the locker (a signed run of its own) with its metadata.
+
+    Example: trustctl docs add policy.pdf --kind policy --control GOV-01 --owner ciso@acme.example
+    --approved 2026-09-01 --review-every 365d
+    """
+    config = pipeline.load(config_path)
+    document = pipeline.add_document(
+        config,
+        file,
+        kind=kind,
+        control=control.upper(),
+        requirements=list(requirements),
+        owner=owner,
+        approved=approved.date(),
+        review_every=review_every,
+    )
+    click.echo(
+        f"added {document.name} ({document.sha256}) for {document.control} as {document.kind}; "
+        f"review by {document.review_by}"
+    )
+
+
+@docs.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@config_option
+def docs_list(fmt: str, config_path: Path | None) -> None:
+    """List document evidence with its state: fresh, due (within 30 days of review) or expired.
+
+    Example: trustctl docs list
+    """
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).date()
+    found = pipeline.list_documents(pipeline.load(config_path))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        **d.model_dump(mode="json"),
+                        "review_by": d.review_by.isoformat(),
+                        "state": d.state(today),
+                    }
+                    for d in found
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not found:
+        click.echo("no documents yet; add one with `trustctl docs add`")
+    for d in found:
+        click.echo(
+            f"{d.state(today):8} {d.control:7} {d.kind:22} {d.name}  owner {d.owner}, "
+            f"approved {d.approved}, review by {d.review_by}"
+        )
+
+
+@main.group()
+def export() -> None:
+    """Export assessment results in standard formats (OSCAL)."""
+
+
+@export.command("oscal")
+@click.option("--framework", "framework_id", required=True, help="The framework to report on, e.g. soc2.")
+@click.option("--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
+@config_option
+def export_oscal(framework_id: str, output: Path | None, config_path: Path | None) -> None:
+    """An OSCAL assessment-results document: observations from the evidence, a finding per requirement.
+
+    Example: trustctl export oscal --framework soc2 --output soc2-assessment-results.json
+    """
+    from trustctl.reports import oscal
+
+    config = pipeline.load(config_path)
+    [readiness] = pipeline.status(config, [framework_id])
+    manifest = pipeline.open_locker(config).latest_run()
+    results = pipeline.assess(config, manifest).results
+    text = oscal.render(
+        readiness,
+        results,
+        run_id=manifest.run_id,
+        completed_at=manifest.completed_at,
+        tool_version=__version__,
+        organization=config.organization.name,
+    )
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
 @main.group()
 def frameworks() -> None:
     """The framework catalogs (SOC 2, SOC 3, ISO/IEC 27001:2022, HIPAA Security, FERPA)."""

@@ -15,17 +15,20 @@ from trustctl.collectors.aws.clients import ClientFactory, ClientHook
 from trustctl.collectors.aws.runner import AwsSummary, collect_aws
 from trustctl.collectors.base import Progress
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_config
+from trustctl.controls.catalog import load_catalog
 from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import all_checks
 from trustctl.controls.results import Severity
 from trustctl.errors import ConfigError, InputError, LockerError
-from trustctl.evidence import signing
+from trustctl.evidence import documents, signing
+from trustctl.evidence.documents import Document
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.evidence.verify import VerifyReport, verify_locker
 from trustctl.facts.base import Evidence
 from trustctl.facts.load import build_facts
 from trustctl.frameworks.loader import get_framework
+from trustctl.frameworks.readiness import Readiness, readiness
 from trustctl.frameworks.scope import requirement_lookup
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
 
@@ -154,3 +157,68 @@ def verify(path: Path) -> VerifyReport:
 
 def load(path: Path | None) -> Config:
     return load_config(path)
+
+
+def add_document(
+    config: Config,
+    path: Path,
+    *,
+    kind: str,
+    control: str,
+    requirements: list[str],
+    owner: str,
+    approved: date,
+    review_every: str,
+) -> Document:
+    """Hash a file into the locker with its metadata, as one signed run of its own."""
+    catalog = load_catalog()
+    if control not in catalog.ids:
+        raise InputError(f"--control {control}: unknown control; see `trustctl controls list`.")
+    kinds = sorted({d for c in catalog.controls for d in c.documents})
+    if kind not in kinds:
+        raise InputError(f"--kind {kind}: unknown document kind; one of {', '.join(kinds)}.")
+    for reference in requirements:
+        framework_id, _, requirement_id = reference.partition(":")
+        if requirement_id not in {r.id for r in get_framework(framework_id).requirements}:
+            raise InputError(
+                f"--requirement {reference}: {framework_id} has no requirement {requirement_id!r}."
+            )
+    data = documents.read_file(path)
+    content_call, metadata_call = documents.document_calls(path.name)
+    locker = open_locker(config)
+    writer = locker.begin_run(
+        signing.load_private_key(config.key_path), config.organization.name, config.digest
+    )
+    try:
+        now = datetime.now(UTC)
+        digest = writer.record_bytes(content_call, data, now)
+        document = documents.new_document(
+            path,
+            digest,
+            len(data),
+            kind=kind,
+            control=control,
+            requirements=requirements,
+            owner=owner,
+            approved=approved,
+            review_every_days=documents.parse_duration(review_every),
+        )
+        writer.record_response(metadata_call, document.model_dump(mode="json"), now)
+        writer.commit([documents.PROVIDER])
+    finally:
+        writer.close()
+    return document
+
+
+def list_documents(config: Config) -> list[Document]:
+    locker = open_locker(config)
+    return documents.documents_in(locker, locker.complete_runs())
+
+
+def status(config: Config, framework_ids: list[str], today: date | None = None) -> list[Readiness]:
+    """Readiness per framework from the latest run's results and every document in the locker."""
+    today = today or datetime.now(UTC).date()
+    locker = open_locker(config)
+    results = assess(config, locker.latest_run(), today).results
+    docs = documents.documents_in(locker, locker.complete_runs())
+    return [readiness(get_framework(f), config.frameworks, results, docs, today) for f in framework_ids]

@@ -103,7 +103,10 @@ class Locker:
 
     def put_object(self, value: Any) -> str:
         """Store a response once; return `sha256:...` of its canonical JSON."""
-        data = canonical_bytes(to_jsonable(value))
+        return self.put_bytes(canonical_bytes(to_jsonable(value)))
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store raw bytes (a document's file) once; return `sha256:...` of the bytes."""
         digest = "sha256:" + sha256_hex(data)
         path = self.object_path(digest)
         if not path.exists():
@@ -182,8 +185,11 @@ class Locker:
         return sorted(manifests, key=lambda m: m.sequence)
 
     def latest_run(self) -> Manifest:
+        """The latest complete collection run (runs that only add documents are skipped)."""
         for entry in reversed(index.ordered_runs(self)):
-            return self.read_manifest(entry)
+            manifest = self.read_manifest(entry)
+            if manifest.providers != ["documents"]:
+                return manifest
         raise NoEvidenceError(
             f"{self.root}: the locker holds no complete run.", "Run `trustctl collect aws` first."
         )
@@ -236,6 +242,12 @@ class RunWriter:
             self._objects_written += 1
             count = self._objects_written
         _crash_point(f"object:{count}")
+        return digest
+
+    def record_bytes(self, call: Call, data: bytes, observed_at: datetime) -> str:
+        digest = self.locker.put_bytes(data)
+        with self._mutex:
+            self._records.append(RequestRecord(call=call, observed_at=utc_iso(observed_at), object=digest))
         return digest
 
     def record_error(self, call: Call, error: CallError, observed_at: datetime) -> None:
