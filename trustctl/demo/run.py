@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from trustctl import pipeline
@@ -11,6 +12,8 @@ from trustctl.collectors.base import Progress
 from trustctl.demo.seed import seed
 from trustctl.demo.server import moto_server
 from trustctl.errors import TrustctlError
+from trustctl.frameworks.loader import load_frameworks
+from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
 from trustctl.reports.formats import FORMATS
 from trustctl.reports.formats.table import render as render_table
@@ -43,9 +46,12 @@ class DemoOutcome:
     report: CheckReport
     table: str
     files: dict[str, Path]
+    readiness: list[str]  # one headline per framework
 
     def describe(self, program: str = "trustctl") -> str:
-        lines = ["", f"Demo company: Acme (2 AWS accounts), run {self.report.run_id}"]
+        lines = ["", "Readiness (automated and document evidence counted apart):"]
+        lines += [f"  {headline}" for headline in self.readiness]
+        lines += ["", f"Demo company: Acme (2 AWS accounts), run {self.report.run_id}"]
         lines += [f"  {name:9} {path}" for name, path in self.files.items()]
         lines += [
             f"  {'verify':9} {program} verify {self.files['locker']}",
@@ -83,11 +89,93 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
         made.config.write_text(text, encoding="utf-8")
         config = pipeline.load(made.config)
         pipeline.collect(config, ["aws"], progress)
+    for document in DEMO_DOCUMENTS:
+        path = out / "documents" / document.file
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(document.text, encoding="utf-8")
+        pipeline.add_document(
+            config,
+            path,
+            kind=document.kind,
+            control=document.control,
+            requirements=list(document.requirements),
+            owner=document.owner,
+            approved=document.approved,
+            review_every=document.review_every,
+        )
     report = pipeline.check_report(config)
+    readiness = pipeline.status(config, list(load_frameworks()))
     files = {"config": made.config, "locker": made.locker}
     for name, fmt in (("json", "json"), ("sarif", "sarif"), ("junit", "junit"), ("markdown", "markdown")):
         path = out / "reports" / f"check.{ {'markdown': 'md', 'junit': 'junit.xml'}.get(fmt, fmt) }"
         path.parent.mkdir(exist_ok=True)
         path.write_text(FORMATS[fmt](report), encoding="utf-8")
         files[name] = path
-    return DemoOutcome(out, report, render_table(report), files)
+    files["status"] = out / "reports" / "status.md"
+    files["status"].write_text(status_report.as_markdown(readiness), encoding="utf-8")
+    (out / "reports" / "status.json").write_text(status_report.as_json(readiness), encoding="utf-8")
+    headlines = [
+        f"{r.framework.id:15} "
+        + ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
+        + f"; automated {_percent(r.automated_percent)}, documents {_percent(r.documents_percent)}"
+        for r in readiness
+    ]
+    return DemoOutcome(out, report, render_table(report), files, headlines)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}%"
+
+
+@dataclass(frozen=True)
+class DemoDocument:
+    file: str
+    kind: str
+    control: str
+    owner: str
+    approved: date
+    review_every: str
+    text: str
+    requirements: tuple[str, ...] = ()
+
+
+# Acme's human evidence: a current policy set and training, a pen test, and board minutes that lapsed.
+DEMO_DOCUMENTS = (
+    DemoDocument(
+        "information-security-policy.md",
+        "policy",
+        "GOV-01",
+        "ciso@acme.example",
+        date(2026, 9, 1),
+        "365d",
+        "# Acme information security policy\n\nApproved by the CEO on 2026-09-01.\n",
+    ),
+    DemoDocument(
+        "security-training-2026.csv",
+        "training-record",
+        "HR-02",
+        "people@acme.example",
+        date(2026, 3, 15),
+        "365d",
+        "person,completed\nalice@acme.example,2026-03-15\n",
+    ),
+    DemoDocument(
+        "pen-test-2026.md",
+        "pen-test-report",
+        "CHG-03",
+        "security@acme.example",
+        date(2026, 6, 30),
+        "365d",
+        "# External penetration test, June 2026\n\n2 medium findings, both fixed.\n",
+    ),
+    DemoDocument(
+        "board-minutes-2025-q2.md",
+        "board-minutes",
+        "GOV-03",
+        "board@acme.example",
+        date(2025, 6, 30),
+        "6m",
+        "# Board meeting, Q2 2025\n\nSecurity program reviewed.\n",
+        ("soc2:CC1.2",),
+    ),
+)
