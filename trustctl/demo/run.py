@@ -114,17 +114,8 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     files["status"] = out / "reports" / "status.md"
     files["status"].write_text(status_report.as_markdown(readiness), encoding="utf-8")
     (out / "reports" / "status.json").write_text(status_report.as_json(readiness), encoding="utf-8")
-    headlines = [
-        f"{r.framework.id:15} "
-        + ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
-        + f"; automated {_percent(r.automated_percent)}, documents {_percent(r.documents_percent)}"
-        for r in readiness
-    ]
+    headlines = [status_report.compact(r) for r in readiness]
     return DemoOutcome(out, report, render_table(report), files, headlines)
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0f}%"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ STYLE = {
 }
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f}%"
 
 
@@ -87,8 +87,17 @@ def _headline(r: Readiness) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
     return (
         f"{r.framework.name} ({r.framework.version}): {len(r.requirements)} requirements in scope: {counts}. "
-        f"Automated evidence passing: {_percent(r.automated_percent)}; "
-        f"documents fresh: {_percent(r.documents_percent)}."
+        f"Automated evidence passing: {percent(r.automated_percent)}; "
+        f"documents fresh: {percent(r.documents_percent)}."
+    )
+
+
+def compact(r: Readiness) -> str:
+    """One line per framework: its status counts and the two percentages."""
+    counts = ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
+    return (
+        f"{r.framework.id:15} {counts}; automated {percent(r.automated_percent)}, "
+        f"documents {percent(r.documents_percent)}"
     )
 
 
