@@ -35,9 +35,16 @@ def empty_facts(tmp_path: Path) -> Evidence:
     for normalizer in NORMALIZERS:
         for service, operation in normalizer.needs:
             region = "us-east-1" if normalizer.regional else "global"
-            call = Call(provider="aws", account=ACCOUNT, region=region, service=service, operation=operation)
+            account = ACCOUNT if normalizer.provider == "aws" else "projects/acme-prod"
+            call = Call(
+                provider=normalizer.provider,
+                account=account,
+                region=region,
+                service=service,
+                operation=operation,
+            )
             writer.record_response(call, {}, now)
-    return Evidence(locker, writer.commit(["aws"]))
+    return Evidence(locker, writer.commit(["aws", "gcp"]))
 
 
 def test_every_check_has_a_fact_table_and_runs_on_an_empty_account(empty_facts: Evidence) -> None:

@@ -85,22 +85,39 @@ def init(org: str | None, directory: Path) -> None:
 
 
 @main.command()
-@click.argument("providers", nargs=-1, type=click.Choice(["aws"]))
+@click.argument("providers", nargs=-1, type=click.Choice(["aws", "gcp"]))
 @click.option("--regions", help="Comma-separated regions, overriding [aws] regions.")
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With gcp: import a Cloud Asset Inventory export file instead of calling the API (repeatable).",
+)
 @click.option(
     "--org-role", help="Role to assume in every organization member account, overriding [aws] org_role."
 )
 @config_option
 def collect(
-    providers: tuple[str, ...], regions: str | None, org_role: str | None, config_path: Path | None
+    providers: tuple[str, ...],
+    regions: str | None,
+    exports: tuple[Path, ...],
+    org_role: str | None,
+    config_path: Path | None,
 ) -> None:
-    """Collect one signed run of evidence into the locker.
+    """Collect one signed run of evidence into the locker (default: aws, plus gcp when [gcp] scope is set).
 
     Exits 3 when some evidence could not be collected (the run is still stored and signed).
 
     Example: trustctl collect aws --regions eu-west-1,us-east-1 --org-role TrustctlAudit
+             trustctl collect gcp --export assets-2026-11-24.json
     """
+    if exports and "gcp" not in providers:
+        raise UsageError(
+            "--export imports GCP Cloud Asset Inventory exports: use `trustctl collect gcp --export FILE`."
+        )
     config = pipeline.load(config_path)
+    chosen = list(providers) or ["aws", *(["gcp"] if config.gcp.scope else [])]
     overrides: dict[str, Any] = {}
     if regions:
         overrides["regions"] = [r.strip() for r in regions.split(",") if r.strip()]
@@ -110,11 +127,11 @@ def collect(
         aws = config.aws.model_validate({**config.aws.model_dump(), **overrides})
         config = config.model_copy(update={"aws": aws})
     with StderrProgress() as progress:
-        collected = pipeline.collect(config, list(providers or ("aws",)), progress)
+        collected = pipeline.collect(config, chosen, progress, exports=list(exports))
     m = collected.manifest
     click.echo(
         f"run {m.run_id}: {len(m.requests)} requests, {len(m.objects)} evidence objects, "
-        f"{collected.errors} errors; accounts {', '.join(collected.aws.accounts) or 'none'}"
+        f"{collected.errors} errors; AWS accounts {', '.join(collected.aws.accounts) or 'none'}"
     )
     for record in m.errors:
         c = record.call
@@ -262,6 +279,17 @@ def _control_json(control_id: str) -> dict[str, Any]:
         if c.control == control.id
     ]
     return {**control.model_dump(), "checks": checks}
+
+
+@permissions.command("gcp")
+def permissions_gcp() -> None:
+    """The role and the permissions trustctl needs on the [gcp] scope (read-only Cloud Asset Inventory).
+
+    Example: trustctl permissions gcp
+    """
+    from trustctl.collectors.gcp.assets import GCP_PERMISSIONS, ROLES
+
+    click.echo(json.dumps({"roles": list(ROLES), "permissions": list(GCP_PERMISSIONS)}, indent=2))
 
 
 @main.group()
@@ -444,7 +472,7 @@ def export_oscal(framework_id: str, output: Path | None, config_path: Path | Non
 
     config = pipeline.load(config_path)
     [readiness] = pipeline.status(config, [framework_id])
-    manifest = pipeline.open_locker(config).latest_run()
+    manifest = pipeline.latest_evidence(pipeline.open_locker(config))
     results = pipeline.assess(config, manifest).results
     text = oscal.render(
         readiness,

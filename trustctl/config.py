@@ -20,6 +20,7 @@ from trustctl.errors import ConfigError
 
 DEFAULT_CONFIG = "trustctl.toml"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
+LOCATION_PATTERN = r"^([a-z]{2}(-[a-z]+)+-\d|[a-z]+-[a-z]+\d+|[A-Za-z]+\d*)$"
 
 
 class _Model(BaseModel):
@@ -47,6 +48,13 @@ class AwsConfig(_Model):
     read_timeout: float = Field(default=60, gt=0)
 
 
+class GcpConfig(_Model):
+    # organizations/N, folders/N or projects/ID; absent: GCP is not collected (exports can still be imported).
+    scope: str | None = Field(default=None, pattern=r"^(organizations/\d+|folders/\d+|projects/[a-z0-9-]+)$")
+    page_size: int = Field(default=1000, ge=1, le=1000)
+    timeout: float = Field(default=120, gt=0)
+
+
 TAG_PATTERN = r"^[^=]+=.*$"
 ADMIN_PORTS = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 
@@ -55,7 +63,8 @@ class PolicyConfig(_Model):
     max_access_key_age_days: int = Field(default=90, ge=1)
     max_unused_credential_days: int = Field(default=45, ge=1)
     min_password_length: int = Field(default=14, ge=6, le=128)
-    allowed_regions: list[Annotated[str, Field(pattern=REGION_PATTERN)]] = []
+    # AWS regions and GCP locations alike: eu-west-1, europe-west1, and multi-regions such as EU or US.
+    allowed_regions: list[Annotated[str, Field(pattern=LOCATION_PATTERN)]] = []
     min_backup_retention_days: int = Field(default=7, ge=1)
     max_recovery_point_age_hours: int = Field(default=26, ge=1)
     max_days_since_restore_test: int = Field(default=90, ge=1)
@@ -98,6 +107,7 @@ class Config(_Model):
     organization: OrganizationConfig
     locker: LockerConfig = LockerConfig()
     aws: AwsConfig = AwsConfig()
+    gcp: GcpConfig = GcpConfig()
     policy: PolicyConfig = PolicyConfig()
     frameworks: FrameworksConfig = FrameworksConfig()
     waiver: list[Waiver] = []
@@ -183,6 +193,9 @@ key = ".trustctl/signing-key.pem"  # Ed25519 signing key, created by `trustctl i
 # profile = "audit"                      # default: the standard credential chain
 max_workers = 16                         # concurrent (account, region, service) collections
 processes = 1                            # worker processes; more for large organizations
+
+[gcp]
+# scope = "organizations/123456789012"   # or folders/N, projects/ID; Application Default Credentials
 
 [policy]
 max_access_key_age_days = 90

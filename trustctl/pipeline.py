@@ -14,6 +14,8 @@ from trustctl import __version__
 from trustctl.collectors.aws.clients import ClientFactory, ClientHook
 from trustctl.collectors.aws.runner import AwsSummary, collect_aws
 from trustctl.collectors.base import Progress
+from trustctl.collectors.gcp.assets import collect_gcp
+from trustctl.collectors.gcp.exports import import_exports
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_config
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.engine import Evaluation, evaluate
@@ -77,8 +79,15 @@ def collect(
     providers: list[str],
     progress: Progress | None = None,
     hooks: list[ClientHook] | None = None,
+    exports: list[Path] | None = None,
 ) -> Collected:
     """One run of the given providers into the locker, signed and chained."""
+    if "gcp" in providers and not exports and not config.gcp.scope:
+        raise ConfigError(
+            config.source,
+            "[gcp] scope is not set",
+            'Set scope = "organizations/N" (or folders/N, projects/ID), or give --export FILE.',
+        )
     locker = open_locker(config)
     key = signing.load_private_key(config.key_path)
     writer = locker.begin_run(key, config.organization.name, config.digest)
@@ -86,10 +95,31 @@ def collect(
         summary = AwsSummary()
         if "aws" in providers:
             summary = collect_aws(config.aws, writer, progress, factory=ClientFactory(config.aws, hooks))
+        if "gcp" in providers:
+            if exports:
+                import_exports(exports, writer)
+            else:
+                collect_gcp(config.gcp, writer, progress)
         manifest = writer.commit(providers)
     finally:
         writer.close()
     return Collected(manifest, summary)
+
+
+def latest_evidence(locker: Locker) -> Manifest:
+    """The latest evidence of each provider: AWS and GCP may be collected in separate runs, and a run of
+    one must not hide the other. One run: that run. Several: their requests merged under the newest id."""
+    latest = locker.latest_run()  # raises when there is no collection at all
+    chosen: dict[str, Manifest] = {}
+    for manifest in locker.complete_runs():
+        for provider in manifest.providers:
+            if provider != documents.PROVIDER:
+                chosen[provider] = manifest
+    runs = {m.run_id for m in chosen.values()}
+    if len(runs) <= 1:
+        return latest
+    requests = [r for provider, m in chosen.items() for r in m.requests if r.call.provider == provider]
+    return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
 
 
 def assess(config: Config, manifest: Manifest, today: date | None = None) -> Evaluation:
@@ -133,7 +163,7 @@ def check_report(
     if framework:
         get_framework(framework)  # an unknown id is an error before any work
     locker = open_locker(config)
-    manifest = locker.find_run(run_id) if run_id else locker.latest_run()
+    manifest = locker.find_run(run_id) if run_id else latest_evidence(locker)
     evaluation = assess(config, manifest, today)
     results = filter_severity(evaluation.results, min_severity)
     if framework:
@@ -219,6 +249,6 @@ def status(config: Config, framework_ids: list[str], today: date | None = None) 
     """Readiness per framework from the latest run's results and every document in the locker."""
     today = today or datetime.now(UTC).date()
     locker = open_locker(config)
-    results = assess(config, locker.latest_run(), today).results
+    results = assess(config, latest_evidence(locker), today).results
     docs = documents.documents_in(locker, locker.complete_runs())
     return [readiness(get_framework(f), config.frameworks, results, docs, today) for f in framework_ids]

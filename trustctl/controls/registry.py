@@ -113,6 +113,7 @@ def all_checks() -> dict[str, CheckSpec]:
         aws_iam,
         aws_monitoring,
         aws_storage,
+        gcp,
     )
 
     return dict(sorted(REGISTRY.items()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 from trustctl import pipeline
@@ -51,7 +52,7 @@ class DemoOutcome:
     def describe(self, program: str = "trustctl") -> str:
         lines = ["", "Readiness (automated and document evidence counted apart):"]
         lines += [f"  {headline}" for headline in self.readiness]
-        lines += ["", f"Demo company: Acme (2 AWS accounts), run {self.report.run_id}"]
+        lines += ["", f"Demo company: Acme (2 AWS accounts, 2 GCP projects), run {self.report.run_id}"]
         lines += [f"  {name:9} {path}" for name, path in self.files.items()]
         lines += [
             f"  {'verify':9} {program} verify {self.files['locker']}",
@@ -83,12 +84,16 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
         text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{role}"')
         text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
         # Acme promises EU customers their data stays in Ireland.
-        text = text.replace("allowed_regions = []  ", 'allowed_regions = ["eu-west-1"]')
+        text = text.replace("allowed_regions = []  ", 'allowed_regions = ["eu-west-1", "europe-west1", "EU"]')
         # Buckets holding customer data must be encrypted with Acme's own KMS keys.
         text = text.replace("kms_required_tags = []", 'kms_required_tags = ["data=customer"]')
         made.config.write_text(text, encoding="utf-8")
         config = pipeline.load(made.config)
         pipeline.collect(config, ["aws"], progress)
+    # Acme's GCP projects, from a Cloud Asset Inventory export shipped with the demo.
+    export = out / "gcp-assets.json"
+    export.write_bytes(resources.files("trustctl.demo").joinpath("gcp_export.jsonl").read_bytes())
+    pipeline.collect(config, ["gcp"], exports=[export])
     for document in DEMO_DOCUMENTS:
         path = out / "documents" / document.file
         path.parent.mkdir(exist_ok=True)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from trustctl.facts import aws_compute, aws_databases, aws_iam, aws_monitoring, aws_storage
+from trustctl.facts import aws_compute, aws_databases, aws_iam, aws_monitoring, aws_storage, gcp
 from trustctl.facts.aws_datastores import DATASTORE, derive_datastores
 from trustctl.facts.base import Evidence, FactSet, Normalizer, normalize
 
-FAMILIES = (aws_iam, aws_storage, aws_compute, aws_databases, aws_monitoring)
+FAMILIES = (aws_iam, aws_storage, aws_compute, aws_databases, aws_monitoring, gcp)
 NORMALIZERS: tuple[Normalizer, ...] = tuple(n for family in FAMILIES for n in family.NORMALIZERS)
 DATA_STORES: tuple[str, ...] = tuple(t for family in FAMILIES for t in getattr(family, "DATA_STORES", ()))
 
 
 def build_facts(evidence: Evidence, normalizers: tuple[Normalizer, ...] = NORMALIZERS) -> FactSet:
     tables = {n.resource_type: normalize(evidence, n) for n in normalizers}
-    tables[DATASTORE] = derive_datastores(tables, DATA_STORES)
+    # AWS's derived table holds AWS stores only (backup plans are AWS Backup's); GCP has gcp.datastore.
+    tables[DATASTORE] = derive_datastores(tables, tuple(t for t in DATA_STORES if t.startswith("aws.")))
     return FactSet(evidence.as_of, tables)

@@ -1,0 +1,1 @@
+"""GCP collectors: Cloud Asset Inventory live collection (`assets`) and export import (`exports`)."""
