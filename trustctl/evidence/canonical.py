@@ -42,6 +42,18 @@ def utc_iso(moment: datetime) -> str:
 
 def to_jsonable(value: Any) -> Any:
     """Turn a boto3-shaped response into plain JSON values, dropping secrets and transport data."""
+    # Exact built-in types first: most values are, and isinstance against ABCs is slow at scale.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is list:
+        return [to_jsonable(v) for v in value]
+    if kind is dict:
+        return {
+            (k if type(k) is str else str(k)): to_jsonable(v)
+            for k, v in value.items()
+            if k not in SECRET_FIELDS and k not in TRANSPORT_FIELDS
+        }
     if isinstance(value, Mapping):
         return {
             str(k): to_jsonable(v)
