@@ -109,16 +109,19 @@ def collect(
 def latest_evidence(locker: Locker) -> Manifest:
     """The latest evidence of each provider: AWS and GCP may be collected in separate runs, and a run of
     one must not hide the other. One run: that run. Several: their requests merged under the newest id."""
-    latest = locker.latest_run()  # raises when there is no collection at all
-    chosen: dict[str, Manifest] = {}
-    for manifest in locker.complete_runs():
-        for provider in manifest.providers:
-            if provider != documents.PROVIDER:
-                chosen[provider] = manifest
-    runs = {m.run_id for m in chosen.values()}
-    if len(runs) <= 1:
+    chosen = locker.latest_by_provider()
+    if not chosen:
+        return locker.latest_run()  # raises NoEvidenceError, saying how to collect
+    manifests = {run_id: locker.read_manifest(run_id) for run_id in set(chosen.values())}
+    latest = max(manifests.values(), key=lambda m: m.sequence)
+    if len(manifests) == 1:
         return latest
-    requests = [r for provider, m in chosen.items() for r in m.requests if r.call.provider == provider]
+    requests = [
+        r
+        for provider, run_id in chosen.items()
+        for r in manifests[run_id].requests
+        if r.call.provider == provider
+    ]
     return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
 
 
@@ -242,7 +245,7 @@ def add_document(
 
 def list_documents(config: Config) -> list[Document]:
     locker = open_locker(config)
-    return documents.documents_in(locker, locker.complete_runs())
+    return documents.documents_in(locker, locker.document_runs())
 
 
 def status(config: Config, framework_ids: list[str], today: date | None = None) -> list[Readiness]:
@@ -250,5 +253,5 @@ def status(config: Config, framework_ids: list[str], today: date | None = None) 
     today = today or datetime.now(UTC).date()
     locker = open_locker(config)
     results = assess(config, latest_evidence(locker), today).results
-    docs = documents.documents_in(locker, locker.complete_runs())
+    docs = documents.documents_in(locker, locker.document_runs())
     return [readiness(get_framework(f), config.frameworks, results, docs, today) for f in framework_ids]

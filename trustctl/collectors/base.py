@@ -46,6 +46,8 @@ class EvidenceSink(Protocol):
 
     def record_error(self, call: Call, error: CallError, observed_at: datetime) -> None: ...
 
+    def record_bytes(self, call: Call, data: bytes, observed_at: datetime) -> str: ...
+
 
 class Progress(Protocol):
     """Progress reporting, injected by the CLI (a rich bar on a terminal, plain lines otherwise)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from trustctl.collectors.aws.storage import honour_host_prefix_setting
+from trustctl.collectors.aws.clients import honour_host_prefix_setting
 
 ALL_BLOCKED = {
     "BlockPublicAcls": True,

@@ -14,10 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from trustctl.errors import InputError
-from trustctl.evidence.locker import Locker
+from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Call, Manifest
 
-PROVIDER = "documents"
+PROVIDER = DOCUMENTS
 ADD = "AddDocument"
 CONTENT = "DocumentContent"
 DUE_WINDOW_DAYS = 30

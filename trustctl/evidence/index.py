@@ -102,3 +102,11 @@ def ordered_runs(locker: Locker) -> list[str]:
         with closing(_connect(locker)) as conn:
             rows = conn.execute("SELECT run_id FROM runs ORDER BY sequence").fetchall()
     return [r[0] for r in rows]
+
+
+def run_providers(locker: Locker) -> list[tuple[str, list[str]]]:
+    """(run id, providers) of complete runs in chain order, read from the index, not the manifests."""
+    ordered_runs(locker)  # rebuilds the index first if it is stale
+    with closing(_connect(locker)) as conn:
+        rows = conn.execute("SELECT run_id, providers FROM runs ORDER BY sequence").fetchall()
+    return [(run_id, list(json.loads(providers))) for run_id, providers in rows]

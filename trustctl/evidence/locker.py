@@ -40,6 +40,7 @@ PUBLIC_KEY = "public-key.pem"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 STARTED = "started.json"
+DOCUMENTS = "documents"  # the provider name of runs that add document evidence
 
 
 def _crash_point(name: str) -> None:
@@ -179,17 +180,22 @@ class Locker:
     def manifest_digest(self, run_id: str) -> str:
         return "sha256:" + sha256_hex((self.root / "runs" / run_id / MANIFEST).read_bytes())
 
-    def complete_runs(self) -> list[Manifest]:
-        """Every complete run, oldest first (by chain sequence); incomplete runs are skipped."""
-        manifests = [self.read_manifest(e.run_id) for e in self.run_entries() if e.complete]
-        return sorted(manifests, key=lambda m: m.sequence)
+    def latest_by_provider(self) -> dict[str, str]:
+        """provider -> the latest complete run that collected it (document-only runs excluded)."""
+        chosen: dict[str, str] = {}
+        for run_id, providers in index.run_providers(self):
+            chosen.update({p: run_id for p in providers if p != DOCUMENTS})
+        return chosen
+
+    def document_runs(self) -> list[Manifest]:
+        """Every run that added documents, oldest first."""
+        return [self.read_manifest(r) for r, providers in index.run_providers(self) if DOCUMENTS in providers]
 
     def latest_run(self) -> Manifest:
         """The latest complete collection run (runs that only add documents are skipped)."""
-        for entry in reversed(index.ordered_runs(self)):
-            manifest = self.read_manifest(entry)
-            if manifest.providers != ["documents"]:
-                return manifest
+        for run_id, providers in reversed(index.run_providers(self)):
+            if providers != [DOCUMENTS]:
+                return self.read_manifest(run_id)
         raise NoEvidenceError(
             f"{self.root}: the locker holds no complete run.", "Run `trustctl collect aws` first."
         )

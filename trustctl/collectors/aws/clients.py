@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -77,6 +78,27 @@ class AssumedSession:
         return region
 
 
+def drop_account_prefix(request: Any, **_: Any) -> None:
+    """botocore's s3control endpoint rules put the account id in the host even when host prefix
+    injection is disabled (AWS_DISABLE_HOST_PREFIX_INJECTION, used for local endpoints such as
+    127.0.0.1 where ACCOUNT.127.0.0.1 cannot resolve). S3 Control also reads the account from the
+    x-amz-account-id header, so the prefix can go."""
+    account = request.headers.get("x-amz-account-id")
+    if isinstance(account, bytes):
+        account = account.decode()
+    parts = urlsplit(request.url)
+    if account and parts.netloc.startswith(f"{account}."):
+        request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(account) + 1 :]))
+
+
+def honour_host_prefix_setting(s3control: Any) -> None:
+    """Keep the account id out of an S3 Control client's host when host prefix injection is off."""
+    if not s3control.meta.config.inject_host_prefix:
+        s3control.meta.events.register(
+            "before-sign.s3-control", drop_account_prefix, unique_id="trustctl-s3control-host"
+        )
+
+
 class ClientFactory:
     """One client per (account, service, region), all from one boto3 session; client creation is
     serialised (boto3 sessions are not thread-safe), calls are not."""
@@ -122,6 +144,8 @@ class ClientFactory:
             else:
                 client = session.client(service, region_name=region, config=self._botocore_config)
         client.meta.events.register("before-call", _guard)
+        if service == "s3control":
+            honour_host_prefix_setting(client)
         for hook in self.hooks:
             hook(client)
         return client

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from trustctl.collectors.aws.calls import call, paginate
+from trustctl.collectors.aws.clients import honour_host_prefix_setting
 from trustctl.collectors.base import Failure, Outcome, Response, Scope
 from trustctl.evidence.records import CallError
 
@@ -93,27 +93,6 @@ class S3BucketCollector:
         return outcomes
 
 
-def drop_account_prefix(request: Any, **_: Any) -> None:
-    """botocore's s3control endpoint rules put the account id in the host even when host prefix
-    injection is disabled (AWS_DISABLE_HOST_PREFIX_INJECTION, used for local endpoints such as
-    127.0.0.1 where ACCOUNT.127.0.0.1 cannot resolve). S3 Control also reads the account from the
-    x-amz-account-id header, so the prefix can go."""
-    account = request.headers.get("x-amz-account-id")
-    if isinstance(account, bytes):
-        account = account.decode()
-    parts = urlsplit(request.url)
-    if account and parts.netloc.startswith(f"{account}."):
-        request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(account) + 1 :]))
-
-
-def honour_host_prefix_setting(s3control: Any) -> None:
-    """Keep the account id out of an S3 Control client's host when host prefix injection is off."""
-    if not s3control.meta.config.inject_host_prefix:
-        s3control.meta.events.register(
-            "before-sign.s3-control", drop_account_prefix, unique_id="trustctl-s3control-host"
-        )
-
-
 class S3AccountPublicAccessBlockCollector:
     """The account-wide S3 public access block, which overrides every bucket's own settings."""
 
@@ -122,7 +101,7 @@ class S3AccountPublicAccessBlockCollector:
     permissions = (ACCOUNT_BLOCK_ACTION,)
 
     def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
-        honour_host_prefix_setting(client)
+        honour_host_prefix_setting(client)  # also for clients not made by ClientFactory (tests)
         outcome = call(
             client, "get_public_access_block", scope, absent=NO_PUBLIC_ACCESS_BLOCK, AccountId=scope.account
         )

@@ -12,10 +12,9 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from trustctl.collectors.base import EvidenceSink, now
 from trustctl.errors import InputError
@@ -30,12 +29,6 @@ _POLICY_CAMEL = {
     "log_type": "logType",
     "exempted_members": "exemptedMembers",
 }
-
-
-class ExportSink(EvidenceSink, Protocol):
-    """A run writer: an export file's raw bytes are evidence too."""
-
-    def record_bytes(self, call: Call, data: bytes, observed_at: datetime) -> str: ...
 
 
 @lru_cache(maxsize=256)
@@ -121,7 +114,7 @@ def _chunks(data: bytes) -> Iterator[tuple[int, int, list[tuple[int, bytes]]]]:
         yield first, number, lines
 
 
-def import_export(path: Path, sink: ExportSink) -> int:
+def import_export(path: Path, sink: EvidenceSink) -> int:
     """One export file into the run; returns the number of malformed lines (each recorded as an error)."""
     _check_readable(path)
     data = _read(path)
@@ -161,7 +154,7 @@ def import_export(path: Path, sink: ExportSink) -> int:
     return malformed
 
 
-def import_exports(paths: list[Path], sink: ExportSink) -> int:
+def import_exports(paths: list[Path], sink: EvidenceSink) -> int:
     """Every export file into the run; returns the number of malformed lines across them.
 
     A missing, unreadable or empty file is an InputError (checked for all files before any is read).
