@@ -1,0 +1,226 @@
+"""Benchmark: the SOC 2 audit packet over 90 daily runs of the demo organization.
+
+Seeds the demo's AWS organization on an in-process moto server, then collects one AWS run a day for 90
+days (the clock set with TRUSTCTL_NOW), changing a few resources on some days: a user appears without MFA,
+the password policy is removed and restored, a bucket comes and goes; everything else is unchanged, so
+content addressing stores it once. The demo's documents are added with their approval dates. Collection is
+timed but not measured. Measured: `trustctl packet --framework soc2 --period FIRST..LAST --sample 25` as a
+subprocess (wall time, peak RSS), the packet's size, and the locker's size against one run's evidence.
+
+    .venv/bin/python bench/packet_scale.py [--days 90] [--json PATH]
+
+Targets: packet under 60 s and 1 GB; the locker for 90 runs under 3x the size of one run's evidence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from trustctl import pipeline
+from trustctl.demo.run import DEMO_DOCUMENTS, _demo_config
+from trustctl.demo.seed import seed
+from trustctl.demo.server import moto_server
+from trustctl.evidence.locker import Locker
+
+TARGET_SECONDS, TARGET_MIB, TARGET_GROWTH = 60.0, 1024.0, 3.0
+ROLE = "OrganizationAccountAccessRole"
+
+
+def _size(paths: list[Path]) -> int:
+    return sum(p.stat().st_size for p in paths if p.is_file())
+
+
+def _change(day: int) -> str | None:
+    """Resources that change over the period, in the management account."""
+    iam, s3 = boto3.client("iam"), boto3.client("s3", region_name="eu-west-1")
+    if day % 14 == 7:
+        name = f"temp-{day}"
+        iam.create_user(UserName=name)
+        iam.create_login_profile(UserName=name, Password="Temp-Password-123456")
+        return f"user {name} with a console password and no MFA"
+    if day % 14 == 10:
+        name = f"temp-{day - 3}"
+        iam.delete_login_profile(UserName=name)
+        iam.delete_user(UserName=name)
+        return f"user {name} removed"
+    if day == 30:
+        iam.delete_account_password_policy()
+        return "password policy removed"
+    if day == 45:
+        iam.update_account_password_policy(MinimumPasswordLength=16, RequireSymbols=True)
+        return "password policy restored"
+    if day == 60:
+        s3.create_bucket(
+            Bucket="bench-scratch-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        return "bucket bench-scratch-bucket created"
+    if day == 75:
+        s3.delete_bucket(Bucket="bench-scratch-bucket")
+        return "bucket bench-scratch-bucket deleted"
+    return None
+
+
+def build_history(out: Path, days: int, first: datetime) -> Path:
+    with moto_server(backup_shim=True):
+        seed()
+        made = pipeline.init(out, "Acme", _demo_config(ROLE))
+        text = made.config.read_text(encoding="utf-8")
+        text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{ROLE}"')
+        text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
+        made.config.write_text(text, encoding="utf-8")
+        config = pipeline.load(made.config)
+        started = time.perf_counter()
+        for day in range(days):
+            changed = _change(day)
+            os.environ["TRUSTCTL_NOW"] = (first + timedelta(days=day)).isoformat()
+            run = pipeline.collect(config, ["aws"]).manifest
+            print(
+                f"day {day + 1:3}: run {run.run_id}, {len(run.objects)} objects"
+                + (f"; {changed}" if changed else ""),
+                file=sys.stderr,
+            )
+        os.environ.pop("TRUSTCTL_NOW", None)
+        for document in DEMO_DOCUMENTS:
+            path = out / "documents" / document.file
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(document.text, encoding="utf-8")
+            pipeline.add_document(
+                config,
+                path,
+                kind=document.kind,
+                control=document.control,
+                requirements=list(document.requirements),
+                owner=document.owner,
+                approved=document.approved,
+                review_every=document.review_every,
+            )
+        print(
+            f"collected {days} runs in {time.perf_counter() - started:.0f} s (not measured)", file=sys.stderr
+        )
+    return made.config
+
+
+def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
+    period = f"{first.date()}..{(first + timedelta(days=days - 1)).date()}"
+    out = config.parent / "packet"
+    command = [
+        sys.executable,
+        "-m",
+        "trustctl.cli",
+        "packet",
+        "--framework",
+        "soc2",
+        "--period",
+        period,
+        "--sample",
+        "25",
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+    ]
+    # GNU time reports the child's own peak; RUSAGE_CHILDREN would count this process's pages at fork.
+    timed = ["/usr/bin/time", "-f", "peak-rss-kib %M"] if Path("/usr/bin/time").exists() else []
+    started = time.perf_counter()
+    ran = subprocess.run([*timed, *command], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if ran.returncode != 0:
+        raise SystemExit(f"packet failed: {ran.stderr}")
+    peaks = [line.split()[-1] for line in ran.stderr.splitlines() if line.startswith("peak-rss-kib")]
+    peak_mib = (
+        int(peaks[-1]) / 1024 if peaks else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    )
+    verify_started = time.perf_counter()
+    verified = subprocess.run(
+        [sys.executable, "-m", "trustctl.cli", "verify", str(out / "packet.zip")],
+        capture_output=True,
+        text=True,
+    )
+    verify_seconds = time.perf_counter() - verify_started
+    locker = Locker.open(config.parent / ".trustctl" / "locker")
+    first_run = locker.run_entries()[0]
+    manifest = locker.read_manifest(first_run.run_id)
+    # One run's evidence as it would be kept without content addressing or compression: its responses
+    # as canonical JSON, its manifest and signature. The locker: everything on disk but the derived index.
+    run_files = _size(list(first_run.path.iterdir()))
+    one_run = sum(len(locker.read_object_bytes(o)) for o in manifest.objects) + run_files
+    one_run_disk = _size([locker.object_path(o) for o in manifest.objects]) + run_files
+    objects = _size(list((locker.root / "objects").rglob("*")))
+    whole = _size([p for p in locker.root.rglob("*") if p.name != "index.sqlite"])
+    return {
+        "days": days,
+        "period": period,
+        "packet_seconds": round(seconds, 1),
+        "packet_peak_rss_mib": round(peak_mib, 1),
+        "verify_seconds": round(verify_seconds, 1),
+        "verify_ok": verified.returncode == 0,
+        "pdf_pages": int(
+            next(
+                line.split()[-1]
+                for line in subprocess.run(
+                    ["pdfinfo", str(out / "packet.pdf")], capture_output=True, text=True
+                ).stdout.splitlines()
+                if line.startswith("Pages:")
+            )
+        ),
+        "zip_mib": round((out / "packet.zip").stat().st_size / 2**20, 2),
+        "one_run_evidence_kib": round(one_run / 1024, 1),
+        "one_run_on_disk_kib": round(one_run_disk / 1024, 1),
+        "one_run_manifest_kib": round(run_files / 1024, 1),
+        "locker_kib": round(whole / 1024, 1),
+        "locker_objects_kib": round(objects / 1024, 1),
+        "locker_growth": round(whole / one_run, 2),
+        "objects_growth_on_disk": round(objects / (one_run_disk - run_files), 2),
+        "summary": ran.stdout.splitlines()[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument(
+        "--keep", type=Path, help="Build in this new directory and keep it (default: a temporary one)."
+    )
+    args = parser.parse_args()
+    today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    first = today - timedelta(days=args.days)
+    if args.keep:
+        args.keep.mkdir(parents=True)
+        config = build_history(args.keep, args.days, first)
+        figures = measure(config, first, args.days)
+    else:
+        with tempfile.TemporaryDirectory(prefix="trustctl-packet-bench-") as tmp:
+            config = build_history(Path(tmp), args.days, first)
+            figures = measure(config, first, args.days)
+    print(json.dumps(figures, indent=2))
+    ok = (
+        figures["packet_seconds"] < TARGET_SECONDS
+        and figures["packet_peak_rss_mib"] < TARGET_MIB
+        and figures["locker_growth"] < TARGET_GROWTH
+        and figures["verify_ok"]
+    )
+    print(
+        f"packet {figures['packet_seconds']} s (target < {TARGET_SECONDS:.0f}), peak RSS "
+        f"{figures['packet_peak_rss_mib']} MiB (< {TARGET_MIB:.0f}), locker {figures['locker_growth']}x one run "
+        f"(< {TARGET_GROWTH:.0f}x): {'PASS' if ok else 'FAIL'}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""`trustctl packet`: evaluate every run of the period, build the packet model, and write packet.html,
+packet.pdf, results.xlsx, packet.json and the signed packet.zip into one directory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from trustctl import __version__, pipeline
+from trustctl.config import Config
+from trustctl.controls.registry import all_checks
+from trustctl.controls.results import Result
+from trustctl.errors import SigningKeyError
+from trustctl.evidence import documents as docs
+from trustctl.evidence import index, signing
+from trustctl.evidence.canonical import utc_iso
+from trustctl.evidence.locker import PUBLIC_KEY, Locker, utc_now
+from trustctl.evidence.records import Manifest
+from trustctl.facts.base import Evidence
+from trustctl.facts.load import build_facts
+from trustctl.frameworks.loader import get_framework
+from trustctl.frameworks.readiness import readiness
+from trustctl.frameworks.scope import scoped_requirements
+from trustctl.packet import bundle, html, model, period
+from trustctl.packet.workbook import write_workbook
+
+VERIFY_TEXT = """How to verify this packet offline
+=================================
+
+With trustctl:   trustctl verify packet.zip --key public-key-you-trust.pem
+
+By hand (OpenSSL 3), in the directory the archive was extracted to:
+
+  openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin -in SHA256SUMS -sigfile SHA256SUMS.sig
+  sha256sum -c SHA256SUMS
+  openssl pkeyutl -verify -pubin -inkey public-key.pem -rawin \\
+      -in runs/RUN/manifest.json -sigfile runs/RUN/manifest.json.sig
+
+Compare the key's fingerprint with the one the organization gave you out of band:
+
+  openssl pkey -pubin -in public-key.pem -outform DER | tail -c 32 | sha256sum
+  expected: {key}
+
+evidence/<sha256> holds each evidence object's canonical bytes: the file name is its own SHA-256.
+"""
+
+
+@dataclass(frozen=True)
+class BuiltPacket:
+    out: Path
+    packet: model.Packet
+    files: dict[str, Path]
+    bundle: bundle.Bundle
+
+
+class _SharedEvidence(Evidence):
+    """Evidence whose parsed objects are shared across the period's evaluations (runs repeat objects)."""
+
+    def __init__(self, locker: Locker, manifest: Manifest, cache: dict[str, Any]) -> None:
+        super().__init__(locker, manifest)
+        self._objects = cache
+
+
+def _evaluator(config: Config, locker: Locker) -> period.Evaluate:
+    """`pipeline.assess` over each point of the period, so the packet judges exactly as `check` does."""
+    cache: dict[str, Any] = {}
+
+    def run(manifest: Manifest, today: date) -> list[Result]:
+        facts = build_facts(_SharedEvidence(locker, manifest, cache), tenants=config.tenants)
+        return pipeline.assess(config, manifest, today, facts=facts).results
+
+    return run
+
+
+def _signing_key(config: Config, locker: Locker) -> Any:
+    key = signing.load_private_key(config.key_path)
+    if signing.public_pem(key) != locker.public_key_pem():
+        raise SigningKeyError(
+            f"{config.key_path}: this key did not create the locker {locker.root} (public keys differ).",
+            "Point [locker] key in trustctl.toml at the locker's own signing key.",
+        )
+    return key
+
+
+def _included_runs(
+    runs: list[period.RunPoint], inside: list[period.RunPoint], document_runs: list[period.RunPoint]
+) -> list[period.RunPoint]:
+    position = {p.run_id: i for i, p in enumerate(runs)}
+    chosen = {p.run_id: p for point in inside for p in period.sources(runs, position[point.run_id])}
+    chosen.update({p.run_id: p for p in document_runs})
+    return sorted(chosen.values(), key=lambda p: p.manifest.sequence)
+
+
+def as_json(p: model.Packet) -> dict[str, Any]:
+    """packet.json: what the packet says, for machines."""
+    return {
+        "tool": {"name": "trustctl", "version": p.tool_version},
+        "organization": p.organization,
+        "framework": {
+            "id": p.framework.id,
+            "name": p.framework.name,
+            "version": p.framework.version,
+            "kind": p.framework.kind,
+        },
+        "period": {
+            "start": p.period.start.isoformat(),
+            "end": p.period.end.isoformat(),
+            "days": p.period.days,
+        },
+        "generated_at": utc_iso(p.generated_at),
+        "locker_head": p.locker_head,
+        "key": p.key,
+        "summary": {
+            "requirements": len(p.requirements),
+            **p.readiness.counts,
+            "automated_percent": p.readiness.automated_percent,
+            "documents_percent": p.readiness.documents_percent,
+        },
+        "requirements": [
+            {
+                "id": q.id,
+                "name": q.name,
+                "status": q.status,
+                "reason": q.reason,
+                "results": q.results,
+                "evidence_objects": q.evidence_objects,
+                "failing": len(q.failing),
+                "controls": [
+                    {"id": c.id, "coverage": c.coverage, "status": c.status, "results": c.counts}
+                    for c in q.controls
+                ],
+                "documents": [
+                    {"kind": d.kind, "status": d.status, "name": d.name or None, "sha256": d.sha256 or None}
+                    for d in q.documents
+                ],
+            }
+            for q in p.requirements
+        ],
+        "coverage": [
+            {
+                "control": c.control,
+                "evidenced_by": c.kind,
+                "runs": c.runs,
+                "days_evidenced": c.days_evidenced,
+                "days": c.days,
+                "failing": [
+                    {"from": utc_iso(i.start), "until": utc_iso(i.end) if i.end else None} for i in c.failing
+                ],
+            }
+            for c in p.coverage
+        ],
+        "samples": [
+            {
+                "date": s.day.isoformat(),
+                "as_of_run": s.as_of,
+                "runs": s.runs,
+                "status": s.status,
+                "evidenced": s.evidenced,
+            }
+            for s in p.samples
+        ],
+        "runs": [
+            {
+                "run": r.run_id,
+                "sequence": r.sequence,
+                "at": utc_iso(r.at),
+                "in_period": r.in_period,
+                "manifest": r.digest,
+            }
+            for r in p.runs
+        ],
+        "leavers": p.leavers,
+    }
+
+
+def build_model(
+    config: Config,
+    framework_id: str,
+    period_text: str | None = None,
+    sample: int = 0,
+    leavers: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> tuple[model.Packet, Locker, list[period.RunPoint]]:
+    """The packet model and the runs it draws on (the zip's manifests)."""
+    framework = get_framework(framework_id)
+    now = now or utc_now()
+    locker = Locker.open(config.locker_path)
+    runs = period.collection_runs(locker)
+    chosen = period.parse_period(period_text, now.date(), runs[0].at.date() if runs else None)
+    inside = period.require_runs(chosen, runs, str(locker.root))
+    observations = period.observe(runs, inside, _evaluator(config, locker))
+    document_runs = [
+        period.RunPoint(m, period.parse_time(m.completed_at), locker.manifest_digest(m.run_id))
+        for m in locker.document_runs()
+    ]
+    effective = [
+        d for d in docs.documents_in(locker, [p.manifest for p in document_runs]) if d.approved <= chosen.end
+    ]
+    citing = [
+        p for p in document_runs if any(d in effective for d in docs.documents_in(locker, [p.manifest]))
+    ]
+    final = observations[-1]
+    state = readiness(framework, config.frameworks, final.results, effective, chosen.end)
+    results = [r for r in final.results if r.requirements.get(framework.id)]
+    controls = sorted(
+        {link.id for q in scoped_requirements(framework, config.frameworks) for link in q.controls}
+    )
+    automated = {spec.control for spec in all_checks().values()}
+    coverage = [
+        period.control_coverage(chosen, observations, c)
+        if c in automated
+        else period.document_coverage(chosen, c, effective)
+        for c in controls
+    ]
+    included = _included_runs(runs, inside, citing)
+    notes = []
+    if runs[0].at.date() > chosen.start:
+        notes.append(
+            f"The period starts before the locker's first run ({runs[0].at.date()}): "
+            "the days before it are not evidenced."
+        )
+    if any(not chosen.contains(p.at) for p in included if p not in document_runs):
+        notes.append("Some evidence standing during the period was collected before it (see Evidence runs).")
+    packet = model.Packet(
+        organization=config.organization.name,
+        framework=framework,
+        period=chosen,
+        generated_at=now,
+        tool_version=__version__,
+        locker_head=locker.manifest_digest(index.ordered_runs(locker)[-1]),
+        key=signing.fingerprint(signing.load_public_key(locker.public_key_pem())),
+        scope=model.scope(observations, effective),
+        readiness=state,
+        requirements=model.requirement_views(state, results, chosen),
+        coverage=coverage,
+        samples=model.sample_rows(period.sample_dates(chosen, framework.id, sample), observations, controls),
+        waivers=model.waiver_views(config.waiver, final.results, chosen.end),
+        methodology=model.methodology(observations),
+        results=results,
+        documents=effective,
+        runs=model.run_views(included, chosen),
+        leavers=list(leavers or []),
+        notes=notes,
+    )
+    return packet, locker, included
+
+
+def build_packet(
+    config: Config,
+    framework_id: str,
+    *,
+    period_text: str | None = None,
+    sample: int = 0,
+    out: Path | None = None,
+    leavers: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
+) -> BuiltPacket:
+    key = _signing_key(config, Locker.open(config.locker_path))
+    packet, locker, included = build_model(config, framework_id, period_text, sample, leavers, now)
+    out = out or Path("packets") / f"{packet.framework.id}-{packet.period.end.isoformat()}"
+    out.mkdir(parents=True, exist_ok=True)
+    html_path, pdf_path = html.write(packet, out)
+    workbook = write_workbook(packet, out / "results.xlsx")
+    json_path = out / "packet.json"
+    json_path.write_text(json.dumps(as_json(packet), indent=2) + "\n", encoding="utf-8")
+    files = {
+        "packet.pdf": pdf_path.read_bytes(),
+        "packet.html": html_path.read_bytes(),
+        "results.xlsx": workbook.read_bytes(),
+        "packet.json": json_path.read_bytes(),
+        "VERIFY.txt": VERIFY_TEXT.format(key=packet.key).encode(),
+        PUBLIC_KEY: locker.public_key_pem(),
+        **bundle.run_files(locker, [p.run_id for p in included]),
+        **bundle.evidence_files(locker, {o for p in included for o in p.manifest.objects}),
+    }
+    made = bundle.write_zip(out / "packet.zip", files, key, packet.generated_at)
+    paths = {"pdf": pdf_path, "html": html_path, "workbook": workbook, "json": json_path, "zip": made.path}
+    return BuiltPacket(out, packet, paths, made)

@@ -1,0 +1,64 @@
+"""The packet as one self-contained HTML page (inline CSS and SVG) and, through weasyprint, a PDF."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from trustctl.controls.catalog import load_catalog
+from trustctl.packet import charts
+from trustctl.packet.model import FAILING_CAP, Packet
+from trustctl.packet.period import parse_time
+from trustctl.render.pdf import write_pdf
+from trustctl.render.templates import render
+
+TEMPLATE = "packet.html.j2"
+
+
+def when(moment: datetime | None) -> str:
+    """The packet's one time format: `YYYY-MM-DD HH:MM UTC`."""
+    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def when_text(text: str | None) -> str:
+    return "-" if not text else when(parse_time(text))
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}%"
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal (for @page margin boxes), safe inside <style>."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\3C ")
+
+
+def render_html(packet: Packet) -> str:
+    counts = Counter(r.status.value for r in packet.results)
+    catalog = load_catalog()
+    return render(
+        TEMPLATE,
+        p=packet,
+        cap=FAILING_CAP,
+        charts={
+            "readiness": charts.readiness_chart(packet.readiness),
+            "timeline": charts.coverage_timeline(packet.period, packet.coverage),
+        },
+        control_names={c.id: c.name for c in catalog.controls},
+        result_counts={s: counts[s] for s in ("pass", "fail", "error", "not_applicable", "waived")},
+        strip=charts.strip,
+        when=when,
+        when_text=when_text,
+        percent=percent,
+        css_string=css_string,
+    )
+
+
+def write(packet: Packet, out: Path) -> tuple[Path, Path]:
+    """Write packet.html and packet.pdf into `out`."""
+    html = render_html(packet)
+    html_path = out / "packet.html"
+    html_path.write_text(html, encoding="utf-8")
+    return html_path, write_pdf(html, out / "packet.pdf")

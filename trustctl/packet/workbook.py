@@ -1,0 +1,200 @@
+"""results.xlsx: the packet's rows for an auditor's own testing. Sheets: the framework's requirement list,
+every result (the rows of `check --format json`), documents, runs, period coverage, failure intervals and,
+when dates were sampled, each control's state on each sampled date."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from trustctl.packet.model import Packet
+
+HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
+RESULT_COLUMNS = (
+    "check",
+    "control",
+    "status",
+    "severity",
+    "provider",
+    "account",
+    "region",
+    "resource",
+    "reason",
+    "requirements",
+    "evidence",
+)
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """Excel has no time zones: times are written in UTC (the headers say so)."""
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    ws = wb.create_sheet(title[:31])
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="top")
+    widths = [len(h) for h in header]
+    count = 0
+    for row in rows:
+        ws.append(list(row))
+        count += 1
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], min(len(str(value)) if value is not None else 0, 80))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width + 2
+        if header[i - 1].endswith("(UTC)"):
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+    ws.freeze_panes = "A2"
+    if count:
+        ws.auto_filter.ref = ws.dimensions
+
+
+def write_workbook(packet: Packet, path: Path) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    fid = packet.framework.id
+    _sheet(
+        wb,
+        f"{fid} requirements",
+        (
+            "requirement",
+            "name",
+            "citation",
+            "status",
+            "reason",
+            "controls",
+            "results",
+            "evidence objects",
+            "failing or error",
+            "documents",
+        ),
+        (
+            (
+                q.id,
+                q.name,
+                q.citation,
+                q.status,
+                q.reason,
+                ", ".join(f"{c.id} ({c.coverage}, {c.status})" for c in q.controls),
+                q.results,
+                q.evidence_objects,
+                len(q.failing),
+                ", ".join(f"{d.kind}: {d.name or 'missing'} ({d.status})" for d in q.documents),
+            )
+            for q in packet.requirements
+        ),
+    )
+    _sheet(
+        wb,
+        "results",
+        RESULT_COLUMNS,
+        (
+            (
+                r.check,
+                r.control,
+                r.status.value,
+                r.severity.value,
+                r.provider,
+                r.account,
+                r.region,
+                r.resource,
+                r.reason,
+                json.dumps(r.requirements, sort_keys=True),
+                " ".join(r.evidence),
+            )
+            for r in packet.results
+        ),
+    )
+    _sheet(
+        wb,
+        "documents",
+        ("name", "kind", "control", "owner", "approved", "review by", "sha256", "size", "requirements"),
+        (
+            (
+                d.name,
+                d.kind,
+                d.control,
+                d.owner,
+                d.approved,
+                d.review_by,
+                d.sha256,
+                d.size,
+                ", ".join(d.requirements),
+            )
+            for d in packet.documents
+        ),
+    )
+    _sheet(
+        wb,
+        "runs",
+        (
+            "sequence",
+            "run",
+            "observed (UTC)",
+            "in period",
+            "providers",
+            "requests",
+            "objects",
+            "errors",
+            "manifest sha256",
+        ),
+        (
+            (
+                r.sequence,
+                r.run_id,
+                _naive(r.at),
+                r.in_period,
+                ", ".join(r.providers),
+                r.requests,
+                r.objects,
+                r.errors,
+                r.digest,
+            )
+            for r in packet.runs
+        ),
+    )
+    _sheet(
+        wb,
+        "coverage",
+        ("control", "evidenced by", "runs", "days evidenced", "days", "percent", "failure intervals"),
+        (
+            (c.control, c.kind, c.runs, c.days_evidenced, c.days, c.percent, len(c.failing))
+            for c in packet.coverage
+        ),
+    )
+    _sheet(
+        wb,
+        "failures",
+        ("control", "failing from (UTC)", "until (UTC)", "still failing at the end"),
+        (
+            (c.control, _naive(i.start), _naive(i.end), i.end is None)
+            for c in packet.coverage
+            for i in c.failing
+        ),
+    )
+    if packet.samples:
+        _sheet(
+            wb,
+            "samples",
+            ("date", "control", "status as of that date", "evidenced that day", "as of run", "as of (UTC)"),
+            (
+                (s.day, control, status, control in s.evidenced, s.as_of, _naive(s.as_of_at))
+                for s in packet.samples
+                for control, status in (sorted(s.status.items()) or [("-", "no evidence")])
+            ),
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
