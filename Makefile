@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench bench-org clean
+.PHONY: setup demo test lint bench bench-org bench-packet clean
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -32,6 +32,9 @@ bench: $(STAMP)
 
 bench-org: $(STAMP)
 	$(BIN)/python bench/org_scale.py --processes 2
+
+bench-packet: $(STAMP)
+	$(BIN)/python bench/packet_scale.py --days 90
 
 clean:
 	rm -rf $(VENV) trustctl-demo .pytest_cache .mypy_cache .ruff_cache

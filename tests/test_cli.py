@@ -148,7 +148,25 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path, cli: Cli) -> None:
         assert (out / "reports" / name).exists(), name
     assert "aws.iam.user_console_mfa" in ran.stdout and str(out / "reports" / "check.sarif") in ran.stdout
     report = json.loads((out / "reports" / "check.json").read_text())
-    assert len({r["account"] for r in report["results"] if r["provider"] == "aws"}) == 2
+    assert len({r["account"] for r in report["results"] if r["provider"] == "aws"}) == 3
+    # People and tenants: a leaver still active in one app, a tenant outside its region.
+    assert any(
+        r["check"] == "identity.leaver_access_removed"
+        and r["status"] == "fail"
+        and r["resource"].startswith("scim:")
+        for r in report["results"]
+    )
+    assert any(
+        r["check"] == "isolation.tenant_residency" and r["status"] == "fail" for r in report["results"]
+    )
+    for name in (
+        "leavers.txt",
+        "leavers.json",
+        "trust/trust.html",
+        "trust/trust.pdf",
+        "trust-globex/trust.html",
+    ):
+        assert (out / "reports" / name).exists(), name
     assert {r["account"] for r in report["results"] if r["provider"] == "gcp"} == {"export:gcp-assets.json"}
     assert (
         report["summary"]["fail"] > 0 and report["summary"]["pass"] > 0 and report["summary"]["waived"] == 1

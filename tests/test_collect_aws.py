@@ -79,7 +79,7 @@ def test_organization_member_accounts_through_org_role(aws: str, project: Path, 
     assert collected.code == 0, collected.stderr
     _, report = results(cli)
     accounts = {r["account"] for r in report["results"]}
-    assert accounts == {org.management, org.production}
+    assert accounts == {org.management, org.production, org.globex}
     status = {(r["check"], r["resource"]): r["status"] for r in report["results"]}
     assert status[("aws.iam.root_mfa", org.management)] == "pass"
     assert status[("aws.iam.root_mfa", org.production)] == "fail"

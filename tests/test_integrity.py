@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trustctl.config import PolicyConfig
+from trustctl.config import PolicyConfig, TenantConfig
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.engine import evaluate
 from trustctl.controls.registry import all_checks
@@ -44,17 +44,48 @@ def empty_facts(tmp_path: Path) -> Evidence:
                 operation=operation,
             )
             writer.record_response(call, {}, now)
-    return Evidence(locker, writer.commit(["aws", "gcp"]))
+    # An identity run with every source present and empty: the identity checks have systems to judge.
+    for account, service, operation, data in (
+        ("settings", "identity", "JoinRules", {"domain_aliases": {}, "scim_apps": {}, "roster": True}),
+        (
+            "hr",
+            "hr",
+            "ImportRoster",
+            {
+                "people": [
+                    {
+                        "email": "a@acme.example",
+                        "key": "a@acme.example",
+                        "name": "A",
+                        "status": "active",
+                        "terminated_at": None,
+                    }
+                ]
+            },
+        ),
+        ("idp:google", "idp", "ImportUsers", {"users": []}),
+        ("scim:slack", "scim", "ListUsers", {"Resources": [], "totalResults": 0}),
+    ):
+        call = Call(
+            provider="identity", account=account, region="global", service=service, operation=operation
+        )
+        writer.record_response(call, data, now)
+    return Evidence(locker, writer.commit(["aws", "gcp", "identity"]))
 
 
 def test_every_check_has_a_fact_table_and_runs_on_an_empty_account(empty_facts: Evidence) -> None:
-    facts = build_facts(empty_facts)
+    facts = build_facts(empty_facts, tenants=[TenantConfig(name="acme", aws_accounts=[ACCOUNT])])
     for spec in all_checks().values():
         assert spec.resource in facts.tables, f"{spec.id} reads {spec.resource}, which no normalizer builds"
     results = evaluate(facts, PolicyConfig(), [], empty_facts.as_of.date()).results
     assert {r.check for r in results} == set(all_checks())
     # Empty answers are evidence too: account-level settings fail or pass, resources are not applicable.
-    errors = [f"{r.check}: {r.reason}" for r in results if r.status.value == "error"]
+    # A configured tenant whose stores cannot be found is the one exception: that is a finding.
+    errors = [
+        f"{r.check}: {r.reason}"
+        for r in results
+        if r.status.value == "error" and "no data store was recognised" not in r.reason
+    ]
     assert errors == []
 
 

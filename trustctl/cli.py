@@ -16,7 +16,17 @@ from trustctl.console import StderrProgress
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.registry import all_checks
 from trustctl.controls.results import Severity
-from trustctl.errors import EXIT_ERROR, EXIT_EVIDENCE_ERRORS, EXIT_VERIFY_FAILED, TrustctlError, UsageError
+from trustctl.errors import (
+    EXIT_ERROR,
+    EXIT_EVIDENCE_ERRORS,
+    EXIT_FAILING,
+    EXIT_VERIFY_FAILED,
+    NoEvidenceError,
+    TrustctlError,
+    UsageError,
+)
+from trustctl.identity.chain import as_json as leaver_json
+from trustctl.identity.chain import as_table as leaver_table
 from trustctl.reports.check_report import FailOn, exit_code
 from trustctl.reports.formats import FORMATS
 from trustctl.reports.formats.table import render as render_table
@@ -85,7 +95,7 @@ def init(org: str | None, directory: Path) -> None:
 
 
 @main.command()
-@click.argument("providers", nargs=-1, type=click.Choice(["aws", "gcp"]))
+@click.argument("providers", nargs=-1, type=click.Choice(["aws", "gcp", "identity"]))
 @click.option("--regions", help="Comma-separated regions, overriding [aws] regions.")
 @click.option(
     "--export",
@@ -105,19 +115,27 @@ def collect(
     org_role: str | None,
     config_path: Path | None,
 ) -> None:
-    """Collect one signed run of evidence into the locker (default: aws, plus gcp when [gcp] scope is set).
+    """Collect one signed run of evidence into the locker (default: aws, plus gcp when [gcp] scope is set
+    and identity when [identity] has sources).
 
     Exits 3 when some evidence could not be collected (the run is still stored and signed).
 
     Example: trustctl collect aws --regions eu-west-1,us-east-1 --org-role TrustctlAudit
              trustctl collect gcp --export assets-2026-11-24.json
+             trustctl collect identity
     """
     if exports and "gcp" not in providers:
         raise UsageError(
             "--export imports GCP Cloud Asset Inventory exports: use `trustctl collect gcp --export FILE`."
         )
     config = pipeline.load(config_path)
-    chosen = list(providers) or ["aws", *(["gcp"] if config.gcp.scope else [])]
+    identity = config.identity
+    has_identity = bool(identity.roster or identity.scim or identity.idp)
+    chosen = list(providers) or [
+        "aws",
+        *(["gcp"] if config.gcp.scope else []),
+        *(["identity"] * has_identity),
+    ]
     overrides: dict[str, Any] = {}
     if regions:
         overrides["regions"] = [r.strip() for r in regions.split(",") if r.strip()]
@@ -131,7 +149,8 @@ def collect(
     m = collected.manifest
     click.echo(
         f"run {m.run_id}: {len(m.requests)} requests, {len(m.objects)} evidence objects, "
-        f"{collected.errors} errors; AWS accounts {', '.join(collected.aws.accounts) or 'none'}"
+        f"{collected.errors} errors"
+        + (f"; AWS accounts {', '.join(collected.aws.accounts) or 'none'}" if "aws" in chosen else "")
     )
     for record in m.errors:
         c = record.call
@@ -198,15 +217,59 @@ def check(
     sys.exit(exit_code(report, FailOn(fail_on)))
 
 
+def _trusted_key(key_path: Path | None, config_path: Path | None) -> tuple[bytes | None, str]:
+    """The public key a packet must be signed with: --key, else the configured locker's, if any."""
+    if key_path is not None:
+        try:
+            return key_path.read_bytes(), str(key_path)
+        except OSError as e:
+            raise UsageError(f"--key {key_path}: cannot be read ({e.strerror or e}).") from None
+    if config_path is None and not Path("trustctl.toml").is_file():
+        return None, ""
+    locker = pipeline.open_locker(pipeline.load(config_path))
+    return locker.public_key_pem(), f"the locker {locker.root}"
+
+
+def _verify_packet(path: Path, key_path: Path | None, config_path: Path | None) -> None:
+    from trustctl.packet.verify import verify_packet
+
+    trusted, source = _trusted_key(key_path, config_path)
+    report = verify_packet(path, trusted, source)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in report.problems:
+        click.echo(f"FAILED {problem}")
+    if report.problems:
+        click.echo(
+            f"trustctl: {path}: {len(report.problems)} problem(s); the packet does not verify", err=True
+        )
+        sys.exit(EXIT_VERIFY_FAILED)
+    click.echo(
+        f"verified {path}: {report.files} files, {report.runs} signed runs, {report.evidence} evidence objects, "
+        f"key {report.key}" + (f" (the trusted key from {source})" if report.trusted else "")
+    )
+
+
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With a packet.zip: the public key (PEM) it must be signed with (default: the configured locker's).",
+)
 @config_option
-def verify(path: Path | None, config_path: Path | None) -> None:
+def verify(path: Path | None, key_path: Path | None, config_path: Path | None) -> None:
     """Recompute every hash, check every signature and walk the hash chain; exit 5 on any problem.
+    PATH is a locker directory or an audit packet (packet.zip), checked offline.
 
     Example: trustctl verify            (the configured locker)
              trustctl verify ./locker   (any locker directory)
+             trustctl verify packets/soc2-2026-09-30/packet.zip --key acme-public-key.pem
     """
+    if path is not None and path.suffix == ".zip":
+        _verify_packet(path, key_path, config_path)
+        return
     target = path or pipeline.load(config_path).locker_path
     report = pipeline.verify(target)
     for note in report.notes:
@@ -365,6 +428,203 @@ def status(framework_ids: tuple[str, ...], fmt: str, config_path: Path | None) -
         click.echo(status_report.as_markdown(readiness), nl=False)
     else:
         click.echo(status_report.as_table(readiness, color=sys.stdout.isatty()), nl=False)
+
+
+@main.command()
+@click.option("--framework", "framework_id", required=True, help="The framework to report on, e.g. soc2.")
+@click.option(
+    "--period",
+    "period_text",
+    metavar="START..END",
+    help="The observation period, ISO dates both included (default: the 90 days ending today, or since the "
+    "first run when the locker is younger).",
+)
+@click.option(
+    "--sample", type=click.IntRange(min=0), default=0, show_default=True, help="Dates to sample reproducibly."
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: packets/ID-END/.")
+@config_option
+def packet(
+    framework_id: str, period_text: str | None, sample: int, out: Path | None, config_path: Path | None
+) -> None:
+    """Write the audit packet for one framework and period: packet.pdf, packet.html, results.xlsx,
+    packet.json and packet.zip (with the cited evidence, signed manifests, public key and signed SHA256SUMS).
+
+    Example: trustctl packet --framework soc2 --period 2026-07-01..2026-09-30 --sample 25
+    """
+    from trustctl.packet.build import build_packet
+
+    config = pipeline.load(config_path)
+    # The leaver chain goes in when identity evidence exists (an empty chain adds no section).
+    try:
+        leavers = pipeline.leavers(config)
+    except NoEvidenceError:
+        leavers = []  # build_packet says what is missing
+    built = build_packet(
+        config, framework_id, period_text=period_text, sample=sample, out=out, leavers=leavers
+    )
+    p = built.packet
+    click.echo(
+        f"{p.framework.name}, period {p.period} ({p.period.days} day(s), {len(p.runs_in_period)} run(s)): "
+        + ", ".join(f"{n} {s}" for s, n in p.readiness.counts.items() if n)
+    )
+    for name, path in built.files.items():
+        click.echo(f"  {name:9} {path}")
+    click.echo(
+        f"  packet.zip holds {built.bundle.files} files ({built.bundle.evidence_objects} evidence objects, "
+        f"{built.bundle.bytes // 1024} KiB); check it with: trustctl verify {built.files['zip']}"
+    )
+
+
+@main.command()
+@click.option(
+    "--pipeline",
+    "pipeline_csv",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Deals CSV: deal,amount,probability,close_date,requires (requires: ';'-separated certifications).",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["default", "salesforce", "hubspot"]),
+    default="default",
+    show_default=True,
+    help="Column names of a Salesforce or HubSpot opportunity export.",
+)
+@click.option("--column", "columns", multiple=True, help="FIELD=HEADER: map a column (repeatable).")
+@click.option(
+    "--costs", "costs_path", type=click.Path(dir_okay=False, path_type=Path), help="costs.toml overrides."
+)
+@click.option("--horizon-months", type=click.IntRange(1, 120), default=24, show_default=True)
+@click.option("--currency", default="USD", show_default=True, help="Currency of amounts and costs.")
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the pipeline is as of (default: today)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "html", "pdf"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write to this file (required for pdf).")
+@config_option
+def roadmap(
+    pipeline_csv: Path,
+    preset: str,
+    columns: tuple[str, ...],
+    costs_path: Path | None,
+    horizon_months: int,
+    currency: str,
+    as_of: Any,
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Which certification to pursue next: ROI per certification from the pipeline's demand, the measured
+    gap, the cost model and prerequisites, as a sequence with its sensitivity and its model shown.
+
+    Example: trustctl roadmap --pipeline deals.csv --format pdf --output roadmap.pdf
+    """
+    from trustctl.roadmap import render as roadmap_render
+    from trustctl.roadmap.build import build
+    from trustctl.roadmap.pipeline_csv import parse_columns
+
+    if fmt == "pdf" and output is None:
+        raise UsageError("--format pdf writes a file: give --output roadmap.pdf.")
+    config = pipeline.load(config_path)
+    result = build(
+        config,
+        pipeline_csv,
+        costs_path=costs_path,
+        preset=preset,
+        columns=parse_columns(list(columns)),
+        horizon_months=horizon_months,
+        currency=currency.upper(),
+        as_of=as_of.date() if as_of else None,
+    )
+    if fmt == "pdf":
+        assert output is not None
+        roadmap_render.as_pdf(result, output, config.organization.name)
+        click.echo(f"wrote {output}", err=True)
+        return
+    if fmt == "table" and output is None:
+        text = roadmap_render.as_table(result, color=sys.stdout.isatty())
+    elif fmt == "table":
+        text = roadmap_render.as_table(result)
+    elif fmt == "html":
+        text = roadmap_render.as_html(result, config.organization.name)
+    else:
+        text = {"json": roadmap_render.as_json, "markdown": roadmap_render.as_markdown}[fmt](result)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("trust-report")
+@click.option("--customer", help="A tenant from [[tenants]]: the report for that customer.")
+@click.option(
+    "--level",
+    type=click.Choice(["public", "nda"]),
+    default="public",
+    show_default=True,
+    help="public: areas and statements; nda: adds per-control results (never identifiers).",
+)
+@click.option(
+    "--packet",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The audit packet (packet.zip) whose hash the report cites.",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Directory (default: trust-report)."
+)
+@config_option
+def trust_report(
+    customer: str | None, level: str, packet: Path | None, out: Path | None, config_path: Path | None
+) -> None:
+    """Write trust.html (one self-contained page) and trust.pdf for sales and customers: frameworks,
+    control areas in plain language with counts and the date checked, subprocessors and contact. Built
+    from aggregates only: no account ids, ARNs, resource or user names, emails, IPs or key ids.
+
+    Example: trustctl trust-report --level nda --packet packets/soc2-2026-11-24/packet.zip
+             trustctl trust-report --customer globex
+    """
+    config = pipeline.load(config_path)
+    target = out or Path("trust-report") / (customer or "")
+    paths = pipeline.trust_report(
+        config,
+        target,
+        level="nda" if level == "nda" else "public",
+        customer=customer,
+        packet=packet,
+    )
+    for name, path in paths.items():
+        click.echo(f"{name:5} {path}")
+
+
+@main.group()
+def identity() -> None:
+    """People across systems: the deprovisioning chain of every leaver."""
+
+
+@identity.command("leavers")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@config_option
+def identity_leavers(fmt: str, config_path: Path | None) -> None:
+    """For each leaver: terminated at, and per system whether an account exists, is active, when it was
+    deactivated and the delay against policy.deprovision_sla_hours. Exits 4 when any leaver still has
+    access or lost it late.
+
+    Example: trustctl identity leavers --format json
+    """
+    config = pipeline.load(config_path)
+    chain = pipeline.leavers(config)
+    click.echo(leaver_json(chain) if fmt == "json" else leaver_table(chain), nl=False)
+    if any(e["sla_met"] is False for leaver in chain for e in leaver["systems"]):
+        sys.exit(EXIT_FAILING)
 
 
 @main.group()

@@ -11,9 +11,9 @@ import hashlib
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from trustctl.errors import ConfigError
@@ -55,6 +55,57 @@ class GcpConfig(_Model):
     timeout: float = Field(default=120, gt=0)
 
 
+ROSTER_FIELDS = ("email", "name", "status", "terminated_at")
+IDP_PRESETS = ("okta", "google_workspace", "generic")
+IDP_FIELDS = ("email", "status", "mfa_enrolled", "deactivated_at", "last_login")
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class ScimApp(_Model):
+    """A SaaS app trustctl reads users from over SCIM 2.0 (read-only: GET /Users)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    url: str = Field(pattern=r"^https?://")
+    token_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")  # the variable holding the bearer token
+    # Whether people sign in to the app through the IdP only (declared: SCIM cannot show it).
+    sso_enforced: bool | None = None
+    page_size: int = Field(default=100, ge=1, le=1000)
+    timeout: float = Field(default=30, gt=0)
+
+
+class IdpExport(_Model):
+    """An identity provider's users export: who has MFA/2SV, who is suspended."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    path: Path
+    preset: Literal["okta", "google_workspace", "generic"] = "generic"
+    # Our field -> the export's column (CSV header or JSON key path with dots); overrides the preset.
+    columns: dict[Literal["email", "status", "mfa_enrolled", "deactivated_at", "last_login"], str] = {}
+
+
+class IdentityConfig(_Model):
+    roster: Path | None = None  # HR roster CSV: email,name,status,terminated_at
+    # Our field -> the roster's column header, for exports with other names.
+    roster_columns: dict[Literal["email", "name", "status", "terminated_at"], str] = {}
+    # Status values (case-insensitive) that mean the person has left; anything else listed in
+    # active_statuses is a current person; other values are an error naming the row.
+    terminated_statuses: list[str] = ["terminated", "inactive", "leaver"]
+    active_statuses: list[str] = ["active", "on leave", "leave"]
+    # Other domains of the same people: alias -> canonical ("acme.io" = "acme.example").
+    domain_aliases: dict[str, str] = {}
+    scim: list[ScimApp] = []
+    idp: list[IdpExport] = []
+
+    @field_validator("scim", "idp")
+    @classmethod
+    def _unique_names(cls, items: list[Any]) -> list[Any]:
+        names = [i.name for i in items]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate name {', '.join(duplicates)}")
+        return items
+
+
 TAG_PATTERN = r"^[^=]+=.*$"
 ADMIN_PORTS = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 
@@ -75,6 +126,8 @@ class PolicyConfig(_Model):
     min_tls_version: Literal["TLSv1.2", "TLSv1.3"] = "TLSv1.2"
     # The tag ("key=value") that marks production data stores; empty: every data store is production.
     production_tag: Annotated[str, Field(pattern=r"^$|" + TAG_PATTERN)] = ""
+    # A leaver's access must be removed from every system within this many hours of termination.
+    deprovision_sla_hours: int = Field(default=24, ge=1)
 
 
 SOC2_CATEGORIES = ("security", "availability", "confidentiality", "processing_integrity", "privacy")
@@ -90,6 +143,77 @@ class FrameworksConfig(_Model):
         if "security" not in categories:
             raise ValueError("must include 'security' (the common criteria are always in scope)")
         return categories
+
+
+CERTIFICATION_IDS = ("soc2_type1", "soc2_type2", "soc3", "iso27001", "hipaa", "ferpa")
+
+
+class HeldCertification(_Model):
+    """A certification (or, for HIPAA and FERPA, an attestation) the organization holds."""
+
+    issued: date
+    expires: date | None = None  # default: issued + the validity in the roadmap's costs
+    auditor: str | None = None  # shown in the trust report, with the issue (report) date
+
+    @model_validator(mode="after")
+    def _expires_after_issued(self) -> HeldCertification:
+        if self.expires is not None and self.expires <= self.issued:
+            raise ValueError("expires must be after issued")
+        return self
+
+
+class CertificationsConfig(_Model):
+    """Held certifications, for `trustctl roadmap`: a key per certification held, absent if not."""
+
+    soc2_type1: HeldCertification | None = None
+    soc2_type2: HeldCertification | None = None
+    soc3: HeldCertification | None = None
+    iso27001: HeldCertification | None = None
+    hipaa: HeldCertification | None = None
+    ferpa: HeldCertification | None = None
+
+    def held(self) -> dict[str, HeldCertification]:
+        return {c: h for c in CERTIFICATION_IDS if (h := getattr(self, c)) is not None}
+
+
+TENANT_TAG_PATTERN = r"^[^=:]+[=:].*$"
+
+
+class TenantConfig(_Model):
+    """A customer with its own compartment: how its data stores are recognised, and what it was promised."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    # shared: the tenant's data sits in shared stores (logical isolation); database: stores of its own;
+    # account: AWS accounts / GCP projects of its own.
+    isolation: Literal["shared", "database", "account"] = "shared"
+    aws_accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = []
+    tag: Annotated[str, Field(pattern=r"^$|" + TENANT_TAG_PATTERN)] = ""  # "tenant=acme" or "tenant:acme"
+    gcp_projects: list[str] = []
+    gcp_labels: list[Annotated[str, Field(pattern=TENANT_TAG_PATTERN)]] = []
+    regions: list[Annotated[str, Field(pattern=LOCATION_PATTERN)]] = []  # empty: policy.allowed_regions
+    require_cmk: bool = False
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> TenantConfig:
+        if not (self.aws_accounts or self.tag or self.gcp_projects or self.gcp_labels):
+            raise ValueError("give aws_accounts, tag, gcp_projects or gcp_labels to recognise its data stores")
+        return self
+
+
+class Subprocessor(_Model):
+    name: str = Field(min_length=1)
+    purpose: str = ""
+    location: str = ""
+
+
+class TrustConfig(_Model):
+    """What the trust report says beyond the evidence: who to contact, subprocessors, what to omit."""
+
+    contact: str = ""
+    subprocessors: list[Subprocessor] = []
+    # Control areas with failing results are stated honestly ("12 of 14 ..."); list areas to leave out
+    # instead (access, encryption, backup, logging, network, isolation, people). Never shown as passing.
+    omit_areas: list[Literal["access", "encryption", "backup", "logging", "network", "isolation", "people"]] = []
 
 
 class Waiver(_Model):
@@ -108,8 +232,12 @@ class Config(_Model):
     locker: LockerConfig = LockerConfig()
     aws: AwsConfig = AwsConfig()
     gcp: GcpConfig = GcpConfig()
+    identity: IdentityConfig = IdentityConfig()
     policy: PolicyConfig = PolicyConfig()
     frameworks: FrameworksConfig = FrameworksConfig()
+    certifications: CertificationsConfig = CertificationsConfig()
+    tenants: list[TenantConfig] = []
+    trust: TrustConfig = TrustConfig()
     waiver: list[Waiver] = []
     # Not read from the file: where it was, and a hash of its bytes for run manifests.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
@@ -197,6 +325,19 @@ processes = 1                            # worker processes; more for large orga
 [gcp]
 # scope = "organizations/123456789012"   # or folders/N, projects/ID; Application Default Credentials
 
+[identity]
+# roster = "hr/roster.csv"               # email,name,status,terminated_at (see roster_columns)
+# domain_aliases = {{ "acme.io" = "acme.example" }}
+# [[identity.scim]]
+# name = "slack"
+# url = "https://api.slack.com/scim/v2"
+# token_env = "SLACK_SCIM_TOKEN"         # the bearer token is read from this variable, never stored
+# sso_enforced = true
+# [[identity.idp]]
+# name = "google"
+# preset = "google_workspace"            # or okta, generic (with columns = {{ email = "...", ... }})
+# path = "idp/users.csv"
+
 [policy]
 max_access_key_age_days = 90
 max_unused_credential_days = 45
@@ -209,9 +350,14 @@ kms_required_tags = []                   # e.g. ["data=customer"]: such S3 bucke
 admin_ports = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 min_tls_version = "TLSv1.2"
 production_tag = ""                      # e.g. "environment=production"; empty: every data store
+deprovision_sla_hours = 24               # leavers' access removed everywhere within this many hours
 
 [frameworks]
 soc2_categories = ["security"]           # add availability, confidentiality, processing_integrity, privacy
+
+[certifications]
+# Certifications held now, for `trustctl roadmap` (soc2_type1, soc2_type2, soc3, iso27001, hipaa, ferpa):
+# soc2_type2 = {{ issued = 2026-01-15, expires = 2027-01-15 }}  # expires: default issued + validity
 
 # [[waiver]]
 # check = "aws.iam.admin_access"

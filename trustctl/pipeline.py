@@ -5,10 +5,12 @@ The CLI and the demo call these; each takes its inputs (config, clock, progress)
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from trustctl import __version__
 from trustctl.collectors.aws.clients import ClientFactory, ClientHook
@@ -16,10 +18,11 @@ from trustctl.collectors.aws.runner import AwsSummary, collect_aws
 from trustctl.collectors.base import Progress
 from trustctl.collectors.gcp.assets import collect_gcp
 from trustctl.collectors.gcp.exports import import_exports
+from trustctl.collectors.identity import runner as identity_runner
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_config
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.engine import Evaluation, evaluate
-from trustctl.controls.registry import all_checks
+from trustctl.controls.registry import Context, all_checks
 from trustctl.controls.results import Severity
 from trustctl.errors import ConfigError, InputError, LockerError
 from trustctl.evidence import documents, signing
@@ -27,12 +30,16 @@ from trustctl.evidence.documents import Document
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.evidence.verify import VerifyReport, verify_locker
-from trustctl.facts.base import Evidence
+from trustctl.facts.base import Evidence, FactSet
 from trustctl.facts.load import build_facts
-from trustctl.frameworks.loader import get_framework
+from trustctl.facts.tenants import TENANT
+from trustctl.frameworks.loader import get_framework, load_frameworks
 from trustctl.frameworks.readiness import Readiness, readiness
 from trustctl.frameworks.scope import requirement_lookup
+from trustctl.identity.chain import leaver_chain
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
+from trustctl.trust import model as trust_model
+from trustctl.trust import render as trust_render
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ def collect(
             "[gcp] scope is not set",
             'Set scope = "organizations/N" (or folders/N, projects/ID), or give --export FILE.',
         )
+    # Identity files are read and checked before the run begins: a bad roster changes nothing.
+    prepared = identity_runner.prepare(config) if "identity" in providers else None
     locker = open_locker(config)
     key = signing.load_private_key(config.key_path)
     writer = locker.begin_run(key, config.organization.name, config.digest)
@@ -100,6 +109,8 @@ def collect(
                 import_exports(exports, writer)
             else:
                 collect_gcp(config.gcp, writer, progress)
+        if prepared is not None:
+            identity_runner.collect_identity(config, prepared, writer, progress)
         manifest = writer.commit(providers)
     finally:
         writer.close()
@@ -125,9 +136,11 @@ def latest_evidence(locker: Locker) -> Manifest:
     return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
 
 
-def assess(config: Config, manifest: Manifest, today: date | None = None) -> Evaluation:
+def assess(
+    config: Config, manifest: Manifest, today: date | None = None, facts: FactSet | None = None
+) -> Evaluation:
     """Evaluate every check over one run's evidence; results name the requirements they evidence."""
-    facts = build_facts(Evidence(open_locker(config), manifest))
+    facts = facts or build_facts(Evidence(open_locker(config), manifest), tenants=config.tenants)
     return evaluate(
         facts,
         config.policy,
@@ -255,3 +268,53 @@ def status(config: Config, framework_ids: list[str], today: date | None = None) 
     results = assess(config, latest_evidence(locker), today).results
     docs = documents.documents_in(locker, locker.document_runs())
     return [readiness(get_framework(f), config.frameworks, results, docs, today) for f in framework_ids]
+
+
+def leavers(config: Config) -> list[dict[str, Any]]:
+    """The deprovisioning chain of every leaver, from the latest evidence of each provider."""
+    locker = open_locker(config)
+    evidence = Evidence(locker, latest_evidence(locker))
+    return leaver_chain(evidence, build_facts(evidence), config.policy.deprovision_sla_hours)
+
+
+def trust_report(
+    config: Config,
+    out: Path,
+    *,
+    level: Literal["public", "nda"] = "public",
+    customer: str | None = None,
+    packet: Path | None = None,
+) -> dict[str, Path]:
+    """The trust report (trust.html, trust.pdf) in `out`, for everyone or for one tenant."""
+    if customer is not None and customer not in {t.name for t in config.tenants}:
+        known = ", ".join(t.name for t in config.tenants) or "none configured"
+        raise InputError(f"no tenant named {customer!r} in [[tenants]] (tenants: {known}).")
+    if packet is not None and not packet.is_file():
+        raise InputError(f"{packet}: no such packet file.")
+    locker = open_locker(config)
+    manifest = latest_evidence(locker)
+    evidence = Evidence(locker, manifest)
+    facts = build_facts(evidence, tenants=config.tenants)
+    today = evidence.as_of.date()
+    results = assess(config, manifest, today, facts).results
+    docs = documents.documents_in(locker, locker.document_runs())
+    ready = [readiness(get_framework(f), config.frameworks, results, docs, today) for f in load_frameworks()]
+    view = None
+    if customer is not None:
+        rows = facts.table(TENANT).frame
+        row = rows[rows.name == customer].iloc[0].to_dict()
+        view = trust_model.customer_view(
+            config, customer, row, results, Context(config.policy, evidence.as_of)
+        )
+    report = trust_model.build_report(
+        config,
+        results,
+        ready,
+        as_of=evidence.as_of,
+        run_id=manifest.run_id,
+        run_digest=locker.manifest_digest(manifest.run_id),
+        level=level,
+        packet_digest=hashlib.sha256(packet.read_bytes()).hexdigest() if packet else None,
+        customer=view,
+    )
+    return trust_render.write(report, out)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from trustctl.evidence.locker import utc_now
 from trustctl.evidence.records import Call, CallError
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return utc_now()
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,8 @@ def all_checks() -> dict[str, CheckSpec]:
         aws_monitoring,
         aws_storage,
         gcp,
+        identity,
+        isolation,
     )
 
     return dict(sorted(REGISTRY.items()))

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
+import boto3
+
 from trustctl import pipeline
 from trustctl.collectors.base import Progress
+from trustctl.demo import identity as demo_identity
+from trustctl.demo import seed_tenants
+from trustctl.demo.scim_server import scim_servers
 from trustctl.demo.seed import seed
 from trustctl.demo.server import moto_server
 from trustctl.errors import TrustctlError
+from trustctl.evidence.locker import utc_now
 from trustctl.frameworks.loader import load_frameworks
+from trustctl.identity.chain import as_json as leaver_json
+from trustctl.identity.chain import as_table as leaver_table
+from trustctl.packet.build import build_packet
 from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
 from trustctl.reports.formats import FORMATS
 from trustctl.reports.formats.table import render as render_table
+from trustctl.roadmap.build import build as build_roadmap
+from trustctl.roadmap.render import write_reports as write_roadmap
 
 MARKER = ".trustctl-demo"
+DEMO_PIPELINE_AS_OF = date(2026, 12, 1)  # the date deals.csv was exported
 
 
 def _demo_config(org_role: str) -> str:
@@ -52,7 +65,10 @@ class DemoOutcome:
     def describe(self, program: str = "trustctl") -> str:
         lines = ["", "Readiness (automated and document evidence counted apart):"]
         lines += [f"  {headline}" for headline in self.readiness]
-        lines += ["", f"Demo company: Acme (2 AWS accounts, 2 GCP projects), run {self.report.run_id}"]
+        lines += [
+            "",
+            f"Demo company: Acme (3 AWS accounts, 2 GCP projects, 3 enterprise tenants), run {self.report.run_id}",
+        ]
         lines += [f"  {name:9} {path}" for name, path in self.files.items()]
         lines += [
             f"  {'verify':9} {program} verify {self.files['locker']}",
@@ -78,7 +94,9 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     _prepare(out)
     role = "OrganizationAccountAccessRole"
     with moto_server(backup_shim=True):
-        seed()
+        org = seed()
+        demo_identity.seed_identity_center(boto3.Session(), org.production, "eu-west-1")
+        demo_identity.write_files(out)
         made = pipeline.init(out, "Acme", _demo_config(role))
         text = made.config.read_text(encoding="utf-8")
         text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{role}"')
@@ -87,6 +105,8 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
         text = text.replace("allowed_regions = []  ", 'allowed_regions = ["eu-west-1", "europe-west1", "EU"]')
         # Buckets holding customer data must be encrypted with Acme's own KMS keys.
         text = text.replace("kms_required_tags = []", 'kms_required_tags = ["data=customer"]')
+        text = text.replace("[identity]\n", "[identity]\n" + demo_identity.identity_config(), 1)
+        text += seed_tenants.tenants_config(org.globex)
         made.config.write_text(text, encoding="utf-8")
         config = pipeline.load(made.config)
         pipeline.collect(config, ["aws"], progress)
@@ -94,6 +114,14 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     export = out / "gcp-assets.json"
     export.write_bytes(resources.files("trustctl.demo").joinpath("gcp_export.jsonl").read_bytes())
     pipeline.collect(config, ["gcp"], exports=[export])
+    # Acme's people: the roster and IdP export on disk, Slack and GitHub over SCIM (real local servers).
+    with scim_servers(demo_identity.SCIM_APPS, demo_identity.DEMO_TOKEN) as urls:
+        with made.config.open("a", encoding="utf-8") as f:
+            f.write(demo_identity.scim_config(urls))
+        for variable in demo_identity.TOKEN_ENV.values():
+            os.environ[variable] = demo_identity.DEMO_TOKEN
+        config = pipeline.load(made.config)
+        pipeline.collect(config, ["identity"], progress)
     for document in DEMO_DOCUMENTS:
         path = out / "documents" / document.file
         path.parent.mkdir(exist_ok=True)
@@ -119,6 +147,29 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     files["status"] = out / "reports" / "status.md"
     files["status"].write_text(status_report.as_markdown(readiness), encoding="utf-8")
     (out / "reports" / "status.json").write_text(status_report.as_json(readiness), encoding="utf-8")
+    # Which certification Acme should pursue next, from its sales pipeline (as of a fixed date).
+    deals = out / "deals.csv"
+    deals.write_bytes(resources.files("trustctl.demo").joinpath("deals.csv").read_bytes())
+    roadmap = build_roadmap(config, deals, as_of=DEMO_PIPELINE_AS_OF)
+    files.update(write_roadmap(roadmap, out / "reports", config.organization.name))
+    chain = pipeline.leavers(config)
+    files["leavers"] = out / "reports" / "leavers.txt"
+    files["leavers"].write_text(leaver_table(chain), encoding="utf-8")
+    (out / "reports" / "leavers.json").write_text(leaver_json(chain), encoding="utf-8")
+    # The SOC 2 audit packet over everything collected so far (one day for a fresh demo).
+    built = build_packet(
+        config, "soc2", out=out / "packets" / f"soc2-{utc_now().date().isoformat()}", leavers=chain
+    )
+    files["packet"] = built.files["pdf"]
+    files["workbook"] = built.files["workbook"]
+    files["zip"] = built.files["zip"]
+    # What sales can send: the public trust report citing the packet, and Globex's own report.
+    files["trust"] = pipeline.trust_report(config, out / "reports" / "trust", packet=built.files["zip"])[
+        "html"
+    ]
+    files["customer"] = pipeline.trust_report(config, out / "reports" / "trust-globex", customer="globex")[
+        "html"
+    ]
     headlines = [status_report.compact(r) for r in readiness]
     return DemoOutcome(out, report, render_table(report), files, headlines)
 

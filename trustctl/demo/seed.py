@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from trustctl.demo import seed_compute, seed_databases, seed_monitoring, seed_storage
+from trustctl.demo import seed_compute, seed_databases, seed_monitoring, seed_storage, seed_tenants
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 TRUST_ACCOUNT = {
@@ -33,6 +33,7 @@ TRUST_ACCOUNT = {
 class SeededOrg:
     management: str
     production: str
+    globex: str = ""  # the account dedicated to the tenant Globex
 
 
 def _policy(*statements: dict[str, Any]) -> str:
@@ -178,4 +179,5 @@ def seed(now: datetime | None = None) -> SeededOrg:
     _age_credentials(management, production, now)
     for module in (seed_storage, seed_compute, seed_databases, seed_monitoring):
         module.seed(session, prod, now)
-    return SeededOrg(management, production)
+    globex = seed_tenants.seed(session, prod)
+    return SeededOrg(management, production, globex)

@@ -49,6 +49,15 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def utc_now() -> datetime:
+    """The clock of every run; TRUSTCTL_NOW=ISO-TIME fixes it (tests and benchmarks that build history)."""
+    fixed = os.environ.get("TRUSTCTL_NOW")
+    if fixed:
+        moment = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     with open(tmp, "wb") as f:
@@ -231,7 +240,7 @@ class RunWriter:
                 f"{locker.root}: another trustctl run is writing to this locker.",
                 "Wait for it to finish; nothing was changed.",
             ) from None
-        self.started_at = datetime.now(UTC)
+        self.started_at = utc_now()
         self.run_id = self.started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         self.path = locker.root / "runs" / self.run_id
         self.path.mkdir(parents=True)
@@ -291,7 +300,7 @@ class RunWriter:
             config=self._config,
             key=signing.fingerprint(self._key.public_key()),
             started_at=utc_iso(self.started_at),
-            completed_at=utc_iso(datetime.now(UTC)),
+            completed_at=utc_iso(utc_now()),
             providers=sorted(providers),
             requests=records,
         )

@@ -224,12 +224,13 @@ def build_tables(ev: Evidence) -> pd.DataFrame:
                 "pitr_status": (pitr or {}).get("PointInTimeRecoveryStatus"),
                 "pitr_days": (pitr or {}).get("RecoveryPeriodInDays"),
                 "deletion_protection": table.get("DeletionProtectionEnabled"),
+                "kms_key": (table.get("SSEDescription") or {}).get("KMSMasterKeyArn"),
                 "created": table.get("CreationDateTime"),
                 "tags": tags(table_tags),
                 DETAIL_ERRORS: errors.get((account, arn), {}),
             }
         )
-    columns = ["name", "status", "pitr_status", "pitr_days", "deletion_protection", "created", "tags"]
+    columns = ["name", "status", "pitr_status", "pitr_days", "deletion_protection", "kms_key", "created", "tags"]
     result = frame(rows, [*columns, DETAIL_ERRORS])
     result["created"] = pd.to_datetime(result["created"], utc=True, format="ISO8601")
     return result

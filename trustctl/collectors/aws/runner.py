@@ -21,6 +21,7 @@ from trustctl.collectors.aws.accounts import (
 )
 from trustctl.collectors.aws.clients import ClientFactory, default_region
 from trustctl.collectors.aws.iam import IamAccountCollector, IamCredentialReportCollector
+from trustctl.collectors.aws.identity_center import ClientPair
 from trustctl.collectors.aws.processes import remote_task, run_in_processes
 from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Outcome, Progress, Scope, now, store
 from trustctl.config import AwsConfig
@@ -39,10 +40,10 @@ class AwsCollector(Protocol):
 
 
 def default_collectors() -> list[AwsCollector]:
-    from trustctl.collectors.aws import compute, databases, monitoring, storage
+    from trustctl.collectors.aws import compute, databases, identity_center, monitoring, storage
 
     collectors: list[AwsCollector] = [IamAccountCollector(), IamCredentialReportCollector()]
-    for module in (storage, compute, databases, monitoring):
+    for module in (storage, compute, databases, monitoring, identity_center):
         collectors += module.COLLECTORS
     return collectors
 
@@ -85,6 +86,9 @@ def run_task(
     scope = Scope("aws", account.account_id, "global" if collector.is_global else region)
     try:
         client = factory.client(account.session, collector.service, region)
+        companion = getattr(collector, "companion", None)
+        if companion:  # a collector reading two services (IAM Identity Center: sso-admin + identitystore)
+            client = ClientPair(client, factory.client(account.session, companion, region))
         for outcome in collector.collect(client, scope):
             record(outcome)
     except Exception as e:  # a collector bug must still leave an error in the evidence, never silence

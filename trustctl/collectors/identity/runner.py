@@ -1,0 +1,115 @@
+"""`trustctl collect identity`: the roster and IdP exports (read and checked before the run starts,
+so a bad file changes nothing), then every SCIM app concurrently, into one run.
+
+Evidence layout (provider `identity`, region `global`): account `hr` holds the roster file and its
+people; `idp:NAME` each IdP export and its users; `scim:NAME` each app's user pages; `settings` the
+join rules used (domain aliases, the SSO each app declares).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trustctl.collectors.base import EvidenceSink, NoProgress, Progress, now, store
+from trustctl.collectors.identity.scim import list_users
+from trustctl.config import Config, IdpExport
+from trustctl.errors import ConfigError
+from trustctl.evidence.records import Call
+from trustctl.identity.idp import read_idp_export
+from trustctl.identity.roster import read_roster
+
+PROVIDER = "identity"
+HR = "hr"
+SETTINGS = "settings"
+
+
+def _call(account: str, service: str, operation: str, parameters: dict[str, Any]) -> Call:
+    return Call(
+        provider=PROVIDER,
+        account=account,
+        region="global",
+        service=service,
+        operation=operation,
+        parameters=parameters,
+    )
+
+
+@dataclass
+class Prepared:
+    """Files already read and parsed: nothing here can fail once the run has begun."""
+
+    roster: tuple[Path, bytes, list[dict[str, Any]]] | None = None
+    idp: list[tuple[IdpExport, Path, bytes, list[dict[str, Any]]]] = field(default_factory=list)
+
+
+def prepare(config: Config) -> Prepared:
+    settings = config.identity
+    if settings.roster is None and not settings.scim and not settings.idp:
+        raise ConfigError(
+            config.source,
+            "[identity] has no sources",
+            "Set roster = PATH, and add [[identity.scim]] apps or [[identity.idp]] exports.",
+        )
+    prepared = Prepared()
+    if settings.roster is not None:
+        path = config.base_dir / settings.roster
+        people = read_roster(
+            path,
+            {str(k): v for k, v in settings.roster_columns.items()},
+            settings.active_statuses,
+            settings.terminated_statuses,
+        )
+        prepared.roster = (path, path.read_bytes(), people)
+    for export in settings.idp:
+        path = config.base_dir / export.path
+        users = read_idp_export(path, export.preset, {str(k): v for k, v in export.columns.items()})
+        prepared.idp.append((export, path, path.read_bytes(), users))
+    return prepared
+
+
+def collect_identity(
+    config: Config, prepared: Prepared, sink: EvidenceSink, progress: Progress | None = None
+) -> int:
+    """Record every identity source; returns the number of failed requests."""
+    progress = progress or NoProgress()
+    settings = config.identity
+    progress.add(1 + len(prepared.idp) + len(settings.scim))
+    sink.record_response(
+        _call(SETTINGS, "identity", "JoinRules", {}),
+        {
+            "domain_aliases": {k.lower(): v.lower() for k, v in settings.domain_aliases.items()},
+            "scim_apps": {app.name: {"sso_enforced": app.sso_enforced} for app in settings.scim},
+            "idp": [export.name for export in settings.idp],
+            "roster": prepared.roster is not None,
+        },
+        now(),
+    )
+    if prepared.roster is not None:
+        path, data, people = prepared.roster
+        sink.record_bytes(_call(HR, "hr", "RosterFile", {"file": path.name}), data, now())
+        sink.record_response(_call(HR, "hr", "ImportRoster", {"file": path.name}), {"people": people}, now())
+    progress.advance("identity roster")
+    for export, path, data, users in prepared.idp:
+        account = f"idp:{export.name}"
+        sink.record_bytes(_call(account, "idp", "ExportFile", {"file": path.name}), data, now())
+        sink.record_response(
+            _call(account, "idp", "ImportUsers", {"file": path.name, "preset": export.preset}),
+            {"users": users},
+            now(),
+        )
+        progress.advance(f"identity {account}")
+    failures = 0
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(8, len(settings.scim))), thread_name_prefix="scim"
+    ) as pool:
+        for app, outcomes in zip(
+            settings.scim, pool.map(lambda a: list(list_users(a)), settings.scim), strict=True
+        ):
+            for outcome in outcomes:
+                store(sink, outcome)
+                failures += not hasattr(outcome, "data")
+            progress.advance(f"identity scim:{app.name}")
+    return failures

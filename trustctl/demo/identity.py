@@ -1,0 +1,117 @@
+"""Acme's people: an HR roster with leavers, a Google Workspace users export, two SCIM apps (served by
+a real scim2-server) and IAM Identity Center users in moto. Carol left and still has GitHub and an IAM
+console user; Frank's Slack account was removed three days late; a contractor nobody hired has GitHub."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from trustctl.demo.scim_server import ScimUser
+
+TOKEN_ENV = {"slack": "ACME_SLACK_SCIM_TOKEN", "github": "ACME_GITHUB_SCIM_TOKEN"}
+DEMO_TOKEN = "demo-scim-token"  # the in-process demo servers' token; real tokens live in the environment
+
+# A real export's mess: a byte-order mark, mixed-case addresses, a blank line, extra columns.
+ROSTER_CSV = (
+    "\ufeffemail,name,status,terminated_at,department\n"
+    "Alice@Acme.example,Alice Martin,active,,Engineering\n"
+    "bob@acme.example,Bob Chen,active,,Engineering\n"
+    "carol@acme.example,Carol Diaz,terminated,2026-10-30T17:00:00Z,Engineering\n"
+    "\n"
+    "dana@acme.example,Dana Ito,active,,SRE\n"
+    "dev@acme.example,Devi Rao,active,,Data\n"
+    "erin@acme.example,Erin Walsh,active,,Sales\n"
+    "frank@acme.example,Frank Okafor,terminated,2026-09-15T18:00:00Z,Support\n"
+    "grace@acme.example,Grace Kim,terminated,2026-06-30,Finance\n"
+)
+
+IDP_CSV = (
+    "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY],"
+    "Last Sign In [READ ONLY],2sv Enrolled [READ ONLY],2sv Enforced [READ ONLY]\n"
+    "Alice,Martin,alice@acme.example,Active,2026/11/23 08:12:03 UTC,True,True\n"
+    "Bob,Chen,BOB@acme.example,Active,2026/11/22 17:40:55 UTC,False,False\n"
+    "Carol,Diaz,carol@acme.example,Suspended,2026/10/30 16:02:11 UTC,True,True\n"
+    "Dana,Ito,dana@acme.example,Active,2026/11/24 07:01:40 UTC,True,True\n"
+    "Devi,Rao,dev@acme.example,Active,2026/11/20 10:15:00 UTC,True,True\n"
+    "Erin,Walsh,erin@acme.example,Active,Never logged in,True,True\n"
+    "Frank,Okafor,frank@acme.example,Suspended,2026/09/15 12:00:00 UTC,True,True\n"
+)
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+SCIM_APPS: dict[str, list[ScimUser]] = {
+    "slack": [
+        ScimUser("alice", "alice@acme.example"),
+        ScimUser("bob", "bob@acme.example"),
+        ScimUser("carol", "carol@acme.example", active=False, deactivated=_at("2026-10-31T09:00:00")),
+        ScimUser("dana", "dana@acme.example"),
+        ScimUser("erin", "erin@acme.example"),
+        ScimUser("frank", "frank@acme.example", active=False, deactivated=_at("2026-09-18T10:30:00")),
+    ],
+    "github": [
+        ScimUser("alice-acme", "alice@acme.example"),
+        ScimUser("carol-codes", "carol@acme.example"),  # the leaver still active
+        ScimUser("dana-sre", "dana@acme.example"),
+        ScimUser("erin-w", "Erin+github@acme.io"),  # a domain alias and a plus tag
+        ScimUser("ext-contractor", "contractor@agency.example"),  # on nobody's roster
+    ],
+}
+
+
+def identity_config() -> str:
+    """The keys of the demo's [identity] section (its SCIM apps are appended at run time, with URLs)."""
+    return """roster = "hr/roster.csv"
+domain_aliases = { "acme.io" = "acme.example" }
+
+[[identity.idp]]
+name = "google"
+preset = "google_workspace"
+path = "idp/google-users.csv"
+"""
+
+
+def scim_config(urls: dict[str, str]) -> str:
+    return "".join(
+        f'\n[[identity.scim]]\nname = "{name}"\nurl = "{url}"\ntoken_env = "{TOKEN_ENV[name]}"\n'
+        "sso_enforced = true\npage_size = 2\n"
+        for name, url in urls.items()
+    )
+
+
+def write_files(out: Path) -> None:
+    (out / "hr").mkdir(parents=True, exist_ok=True)
+    (out / "idp").mkdir(parents=True, exist_ok=True)
+    (out / "hr" / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
+    (out / "idp" / "google-users.csv").write_text(IDP_CSV, encoding="utf-8")
+
+
+def seed_identity_center(session: Any, production: str, region: str) -> None:
+    """Identity Center users in the management account's instance, one with an account assignment."""
+    sso = session.client("sso-admin", region_name=region)
+    store = session.client("identitystore", region_name=region)
+    instance = sso.list_instances()["Instances"][0]
+    permission_set = sso.create_permission_set(Name="Engineer", InstanceArn=instance["InstanceArn"])
+    for user_name, email, given, family in (
+        ("alice@acme.example", "alice@acme.example", "Alice", "Martin"),
+        ("henry.temp", "henry@agency.example", "Henry", "Temp"),
+    ):
+        user = store.create_user(
+            IdentityStoreId=instance["IdentityStoreId"],
+            UserName=user_name,
+            DisplayName=f"{given} {family}",
+            Name={"GivenName": given, "FamilyName": family},
+            Emails=[{"Value": email, "Type": "work", "Primary": True}],
+        )
+        sso.create_account_assignment(
+            InstanceArn=instance["InstanceArn"],
+            TargetId=production,
+            TargetType="AWS_ACCOUNT",
+            PermissionSetArn=permission_set["PermissionSet"]["PermissionSetArn"],
+            PrincipalType="USER",
+            PrincipalId=user["UserId"],
+        )

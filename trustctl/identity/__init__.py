@@ -1,0 +1,1 @@
+"""Identity evidence: the HR roster, IdP exports, and joining people across systems by email."""

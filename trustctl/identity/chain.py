@@ -1,0 +1,129 @@
+"""The deprovisioning chain: for each leaver, every system read, whether an account was found, whether
+it is still active, when it was deactivated and the delay against the SLA. The packet and
+`trustctl identity leavers` show it; `identity.leaver_access_removed` judges the same rows."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from trustctl.facts.base import Evidence, FactSet
+from trustctl.facts.identity import ACCOUNT, LEAVER, PROVIDER, people
+
+
+def _systems(facts: FactSet) -> tuple[list[str], dict[str, str]]:
+    """Every system read (sorted) and, for systems whose evidence is missing, why."""
+    accounts = facts.table(ACCOUNT)
+    systems = set(accounts.frame.system) if not accounts.frame.empty else set()
+    for provider, account, _ in accounts.scopes:
+        if provider == PROVIDER and account not in {"hr", "settings"}:
+            systems.add(account)
+    errors: dict[str, str] = {}
+    for (provider, account, _), reasons in accounts.errors.items():
+        system = account if provider == PROVIDER else f"{provider}:{account}"
+        if system in {"hr", "settings"}:
+            continue
+        systems.add(system)
+        errors[system] = "; ".join(dict.fromkeys(reasons))
+    return sorted(systems), errors
+
+
+def _value(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def leaver_chain(evidence: Evidence, facts: FactSet, sla_hours: int) -> list[dict[str, Any]]:
+    """One record per terminated person, newest termination first."""
+    systems, errors = _systems(facts)
+    rows = facts.table(LEAVER).frame
+    chain = []
+    for person in sorted(
+        (p for p in people(evidence) if p["status"] == "terminated"),
+        key=lambda p: (p["terminated_at"] or "", p["key"]),
+        reverse=True,
+    ):
+        own = rows[rows.person == person["key"]] if not rows.empty else rows
+        entries = []
+        for system in systems:
+            found = own[own.system == system] if not own.empty else own
+            if found.empty:
+                entries.append(
+                    {
+                        "system": system,
+                        "account": None,
+                        "found": False if system not in errors else None,
+                        "active": None,
+                        "deactivated_at": None,
+                        "delay_hours": None,
+                        "sla_met": None if system in errors else True,
+                        "note": errors.get(system, "no account"),
+                    }
+                )
+                continue
+            for row in found.itertuples(index=False):
+                delay = _value(row.delay_hours)
+                met = (not row.active) and (delay is None or delay <= sla_hours)
+                note = (
+                    "still active"
+                    if row.active
+                    else ("deactivated, time unknown" if delay is None else f"deactivated after {delay:g} h")
+                )
+                entries.append(
+                    {
+                        "system": system,
+                        "account": row.account_name,
+                        "found": True,
+                        "active": bool(row.active),
+                        "deactivated_at": _value(row.deactivated_at),
+                        "delay_hours": delay,
+                        "sla_met": met,
+                        "note": note,
+                    }
+                )
+        chain.append(
+            {
+                "person": person["key"],
+                "name": person["name"],
+                "terminated_at": person["terminated_at"],
+                "sla_hours": sla_hours,
+                "all_removed": all(e["sla_met"] is True for e in entries),
+                "systems": entries,
+            }
+        )
+    return chain
+
+
+def as_json(chain: list[dict[str, Any]]) -> str:
+    return json.dumps({"leavers": chain}, indent=2) + "\n"
+
+
+def as_table(chain: list[dict[str, Any]], width: int = 140) -> str:
+    console = Console(file=io.StringIO(), no_color=True, width=width)
+    if not chain:
+        console.print("No leavers on the roster.")
+    for leaver in chain:
+        verdict = "all access removed within SLA" if leaver["all_removed"] else "ACCESS REMAINS OR WAS LATE"
+        table = Table(
+            title=f"{leaver['person']} ({leaver['name']}) left {leaver['terminated_at']}: {verdict}",
+            title_justify="left",
+            expand=True,
+        )
+        for column in ("system", "account", "active", "deactivated at", "delay (h)", "within SLA", "note"):
+            table.add_column(column, overflow="fold")
+        for e in leaver["systems"]:
+            table.add_row(
+                e["system"],
+                e["account"] or "-",
+                {True: "yes", False: "no", None: "-"}[e["active"]],
+                e["deactivated_at"] or "-",
+                "-" if e["delay_hours"] is None else f"{e['delay_hours']:g}",
+                {True: "yes", False: "NO", None: "unknown"}[e["sla_met"]],
+                e["note"],
+            )
+        console.print(table)
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]

@@ -1,0 +1,86 @@
+"""The HR roster: who works here and who has left, and when.
+
+Default columns `email,name,status,terminated_at`; `[identity] roster_columns` maps them to another
+export's headers. A terminated person must have a termination time; an unparseable date, an unknown
+status or a repeated email is an InputError naming the line, because a roster read half-way would turn
+leavers into strangers (orphans) or hide them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from trustctl.errors import InputError
+from trustctl.identity.emails import normalize_email
+from trustctl.identity.tables import csv_rows, iso, lookup, parse_time, read_text
+
+FIELDS = ("email", "name", "status", "terminated_at")
+
+
+def read_roster(
+    path: Path,
+    columns: Mapping[str, str],
+    active_statuses: list[str],
+    terminated_statuses: list[str],
+) -> list[dict[str, Any]]:
+    """One dict per person: line, email (as written), key (normalized, no aliases), name, status
+    (`active` | `terminated`), terminated_at (ISO 8601 UTC or None)."""
+    text = read_text(path, "roster")
+    names = {f: columns.get(f, f) for f in FIELDS}
+    required = {f: names[f] for f in ("email", "status", "terminated_at")}
+    _, rows = csv_rows(path, text, required, "roster")
+    active = {s.strip().lower() for s in active_statuses}
+    terminated = {s.strip().lower() for s in terminated_statuses}
+    people: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for line, values in rows:
+        where = f"{path} line {line}"
+        email = str(lookup(values, names["email"]) or "")
+        key = normalize_email(email)
+        if key is None:
+            raise InputError(f"{where}: {email!r} is not an email address.", "Fix or remove the row.")
+        if key in seen:
+            raise InputError(
+                f"{where}: {email} is already on line {seen[key]}.",
+                "Keep one row per person (the current one).",
+            )
+        seen[key] = line
+        raw_status = str(lookup(values, names["status"]) or "").strip().lower()
+        if raw_status in terminated:
+            status = "terminated"
+        elif raw_status in active:
+            status = "active"
+        else:
+            raise InputError(
+                f"{where}: status {raw_status or '(empty)'!r} is neither active "
+                f"({', '.join(sorted(active))}) nor terminated ({', '.join(sorted(terminated))}).",
+                "Fix the row, or list the value in [identity] active_statuses or terminated_statuses.",
+            )
+        raw_time = lookup(values, names["terminated_at"])
+        try:
+            terminated_at = parse_time(raw_time)
+        except ValueError:
+            raise InputError(
+                f"{where}: {names['terminated_at']} {raw_time!r} is not a date.",
+                "Use ISO 8601, e.g. 2026-05-01 or 2026-05-01T17:30:00Z.",
+            ) from None
+        if status == "terminated" and terminated_at is None:
+            raise InputError(
+                f"{where}: {email} is terminated but has no {names['terminated_at']}.",
+                "Add the termination date; the deprovisioning SLA is measured from it.",
+            )
+        people.append(
+            {
+                "line": line,
+                "email": email,
+                "key": key,
+                "name": str(lookup(values, names["name"]) or ""),
+                "status": status,
+                "terminated_at": iso(terminated_at) if status == "terminated" else None,
+            }
+        )
+    if not people:
+        raise InputError(f"{path}: the roster has a header but no people.", "Export it again.")
+    return people

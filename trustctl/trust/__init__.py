@@ -1,0 +1,1 @@
+"""The trust report: what sales can send a buyer, built from an allow-list of aggregates."""

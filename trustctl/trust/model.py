@@ -1,0 +1,255 @@
+"""What a trust report says, built only from aggregates: counts per statement and area, framework
+status, and (for one customer) where its data lives and what protects it. Nothing here carries an
+account id, ARN, resource, user or key name: every field is a count, a date, a region, a status or
+text from the configuration and the statements allow-list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from trustctl.config import Config
+from trustctl.controls.catalog import load_catalog
+from trustctl.controls.checks.isolation import backed_up, newest_recovery_point
+from trustctl.controls.registry import Context
+from trustctl.controls.results import Result, Status
+from trustctl.frameworks.readiness import Readiness
+from trustctl.trust.statements import AREAS, FAMILY_AREA, STATEMENTS
+
+Level = Literal["public", "nda"]
+CERTIFICATION_NAMES = {
+    "soc2_type1": "SOC 2 Type I",
+    "soc2_type2": "SOC 2 Type II",
+    "soc3": "SOC 3",
+    "iso27001": "ISO/IEC 27001:2022",
+    "hipaa": "HIPAA Security Rule",
+    "ferpa": "FERPA",
+}
+FRAMEWORK_CERTIFICATIONS = {
+    "soc2": ("soc2_type1", "soc2_type2"),
+    "soc3": ("soc3",),
+    "iso27001_2022": ("iso27001",),
+    "hipaa_security": ("hipaa",),
+    "ferpa": ("ferpa",),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """`12 of 14 production databases are encrypted at rest`."""
+
+    passed: int
+    total: int
+    unverified: int
+    noun: str
+    predicate: str
+
+    @property
+    def ok(self) -> bool:
+        return self.passed == self.total and not self.unverified
+
+    @property
+    def text(self) -> str:
+        count = f"All {self.total}" if self.passed == self.total else f"{self.passed} of {self.total}"
+        tail = f" ({self.unverified} could not be verified)" if self.unverified else ""
+        return f"{count} {self.noun} {self.predicate}{tail}"
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    status: str  # passing | attention | no_evidence
+    lines: list[Line]
+    passed: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class FrameworkStatus:
+    name: str
+    status: str  # certified | in_progress | expired
+    detail: str
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    id: str
+    name: str
+    status: str
+    passed: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    name: str
+    regions: list[str]
+    isolation_promised: str
+    isolation_reached: str
+    stores: int
+    cmk_stores: int
+    rotating_keys: int
+    dedicated_keys: bool
+    backed_up: int
+    last_recovery_point: str | None
+    statuses: dict[str, str]  # check -> status for this tenant
+
+
+@dataclass(frozen=True)
+class TrustReport:
+    organization: str
+    level: Level
+    checked: str  # the date the evidence was observed, "24 Nov 2026"
+    generated: str
+    run_id: str
+    run_digest: str
+    packet_digest: str | None
+    frameworks: list[FrameworkStatus]
+    areas: list[Area]
+    controls: list[ControlRow] = field(default_factory=list)
+    customer: CustomerView | None = None
+    contact: str = ""
+    subprocessors: list[dict[str, str]] = field(default_factory=list)
+
+
+def day(value: date | datetime) -> str:
+    return f"{value.day} {value.strftime('%b %Y')}"
+
+
+def _lines(results: list[Result]) -> dict[str, list[Line]]:
+    by_check: dict[str, Counter[str]] = {}
+    for r in results:
+        if r.check in STATEMENTS and r.status is not Status.NOT_APPLICABLE:
+            by_check.setdefault(r.check, Counter())[r.status.value] += 1
+    lines: dict[str, list[Line]] = {}
+    for check, counts in sorted(by_check.items()):
+        statement = STATEMENTS[check]
+        total = sum(counts.values())
+        line = Line(counts["pass"], total, counts["error"], statement.noun, statement.predicate)
+        lines.setdefault(statement.area, []).append(line)
+    return lines
+
+
+def _areas(results: list[Result], omit: list[str]) -> list[Area]:
+    lines = _lines(results)
+    areas = []
+    for key, title in AREAS.items():
+        mine = [
+            r
+            for r in results
+            if (
+                STATEMENTS[r.check].area
+                if r.check in STATEMENTS
+                else FAMILY_AREA.get(r.control.split("-")[0])
+            )
+            == key
+            and r.status is not Status.NOT_APPLICABLE
+        ]
+        passed = sum(r.status is Status.PASS for r in mine)
+        failed = len(mine) - passed
+        status = "no_evidence" if not mine else ("passing" if failed == 0 else "attention")
+        if status == "attention" and key in omit:
+            continue  # omitted by configuration: never shown as passing
+        areas.append(Area(key, title, status, lines.get(key, []), passed, failed))
+    return areas
+
+
+def _frameworks(config: Config, readiness: list[Readiness], today: date) -> list[FrameworkStatus]:
+    held = config.certifications.held()
+    out = []
+    for cert, holding in held.items():
+        expires = holding.expires
+        name = CERTIFICATION_NAMES[cert]
+        if expires is not None and expires < today:
+            out.append(
+                FrameworkStatus(
+                    name, "expired", f"report dated {day(holding.issued)}, expired {day(expires)}"
+                )
+            )
+            continue
+        by = f"; auditor {holding.auditor}" if holding.auditor else ""
+        out.append(FrameworkStatus(name, "certified", f"report dated {day(holding.issued)}{by}"))
+    for r in readiness:
+        if any(c in held for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ())):
+            continue
+        total = sum(n for s, n in r.counts.items() if s != "not_applicable")
+        met = r.counts.get("met", 0)
+        out.append(
+            FrameworkStatus(
+                r.framework.name,
+                "in_progress",
+                f"in progress: {met} of {total} requirements met"
+                + (f" ({100 * met // total}%)" if total else ""),
+            )
+        )
+    return out
+
+
+def _controls(results: list[Result]) -> list[ControlRow]:
+    catalog = load_catalog()
+    counts: dict[str, Counter[str]] = {}
+    for r in results:
+        if r.status is not Status.NOT_APPLICABLE:
+            counts.setdefault(r.control, Counter())[r.status.value] += 1
+    rows = []
+    for control_id, c in sorted(counts.items()):
+        failed = sum(v for k, v in c.items() if k != "pass")
+        status = "passing" if failed == 0 else ("failing" if c["fail"] or c["waived"] else "not verified")
+        rows.append(ControlRow(control_id, catalog.get(control_id).name, status, c["pass"], failed))
+    return rows
+
+
+def customer_view(
+    config: Config, tenant: str, row: dict[str, Any], results: list[Result], ctx: Context
+) -> CustomerView:
+    stores = [s for s in row["stores"] if not s["snapshot"]]
+    mine = {r.check: r.status.value for r in results if r.resource == f"tenant:{tenant}"}
+    promised = str(row["isolation"])
+    reached = promised if mine.get("isolation.tenant_dedicated") == "pass" else "shared"
+    point = newest_recovery_point(stores)
+    return CustomerView(
+        name=tenant,
+        regions=sorted({s["region"] for s in row["stores"]}),
+        isolation_promised=promised,
+        isolation_reached=reached,
+        stores=len(stores),
+        cmk_stores=sum(s["cmk"] is True for s in stores),
+        rotating_keys=len({s["key"] for s in stores if s["cmk"] and s["key_rotation"]}),
+        dedicated_keys=all(not s["key_shared_with"] for s in stores) and all(s["cmk"] for s in stores),
+        backed_up=sum(backed_up(s, ctx)[0] for s in stores),
+        last_recovery_point=None if point is None else point.astimezone(UTC).strftime("%d %b %Y %H:%M UTC"),
+        statuses=mine,
+    )
+
+
+def build_report(
+    config: Config,
+    results: list[Result],
+    readiness: list[Readiness],
+    *,
+    as_of: datetime,
+    run_id: str,
+    run_digest: str,
+    level: Level = "public",
+    packet_digest: str | None = None,
+    customer: CustomerView | None = None,
+) -> TrustReport:
+    today = as_of.date()
+    return TrustReport(
+        organization=config.organization.name,
+        level=level,
+        checked=day(as_of),
+        generated=datetime.now(UTC).strftime("%d %b %Y %H:%M UTC"),
+        run_id=run_id,
+        run_digest=run_digest,
+        packet_digest=packet_digest,
+        frameworks=_frameworks(config, readiness, today),
+        areas=_areas(results, list(config.trust.omit_areas)),
+        controls=_controls(results) if level == "nda" else [],
+        customer=customer,
+        contact=config.trust.contact,
+        subprocessors=[s.model_dump() for s in config.trust.subprocessors],
+    )
