@@ -29,7 +29,7 @@ from typing import Any
 import boto3
 
 from trustctl import pipeline
-from trustctl.demo.run import DEMO_DOCUMENTS, _demo_config
+from trustctl.demo.run import _demo_config, add_documents
 from trustctl.demo.seed import seed
 from trustctl.demo.server import moto_server
 from trustctl.evidence.locker import Locker
@@ -92,20 +92,7 @@ def build_history(out: Path, days: int, first: datetime) -> Path:
                 file=sys.stderr,
             )
         os.environ.pop("TRUSTCTL_NOW", None)
-        for document in DEMO_DOCUMENTS:
-            path = out / "documents" / document.file
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(document.text, encoding="utf-8")
-            pipeline.add_document(
-                config,
-                path,
-                kind=document.kind,
-                control=document.control,
-                requirements=list(document.requirements),
-                owner=document.owner,
-                approved=document.approved,
-                review_every=document.review_every,
-            )
+        add_documents(config, out)
         print(
             f"collected {days} runs in {time.perf_counter() - started:.0f} s (not measured)", file=sys.stderr
         )

@@ -13,6 +13,7 @@ import boto3
 
 from trustctl import pipeline
 from trustctl.collectors.base import Progress
+from trustctl.config import Config
 from trustctl.demo import identity as demo_identity
 from trustctl.demo import seed_tenants
 from trustctl.demo.scim_server import scim_servers
@@ -122,20 +123,7 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
             os.environ[variable] = demo_identity.DEMO_TOKEN
         config = pipeline.load(made.config)
         pipeline.collect(config, ["identity"], progress)
-    for document in DEMO_DOCUMENTS:
-        path = out / "documents" / document.file
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(document.text, encoding="utf-8")
-        pipeline.add_document(
-            config,
-            path,
-            kind=document.kind,
-            control=document.control,
-            requirements=list(document.requirements),
-            owner=document.owner,
-            approved=document.approved,
-            review_every=document.review_every,
-        )
+    add_documents(config, out)
     report = pipeline.check_report(config)
     readiness = pipeline.status(config, list(load_frameworks()))
     files = {"config": made.config, "locker": made.locker}
@@ -172,6 +160,24 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     ]
     headlines = [status_report.compact(r) for r in readiness]
     return DemoOutcome(out, report, render_table(report), files, headlines)
+
+
+def add_documents(config: Config, out: Path) -> None:
+    """Write Acme's documents under `out/documents` and add each to the locker."""
+    for document in DEMO_DOCUMENTS:
+        path = out / "documents" / document.file
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(document.text, encoding="utf-8")
+        pipeline.add_document(
+            config,
+            path,
+            kind=document.kind,
+            control=document.control,
+            requirements=list(document.requirements),
+            owner=document.owner,
+            approved=document.approved,
+            review_every=document.review_every,
+        )
 
 
 @dataclass(frozen=True)
