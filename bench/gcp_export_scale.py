@@ -391,12 +391,17 @@ def table(assets: int, size: int, gen_s: float, f: dict[str, Any]) -> str:
                 f"{f['evaluate_s']:.1f} s ({f['checks']} checks, {f['results']:,} results)",
             ),
             ("statuses", ", ".join(f"{k} {v:,}" for k, v in sorted(f["statuses"].items()))),
-            ("peak RSS after checks", f"{f['total_rss_peak_mib']:,.0f} MiB"),
+            ("peak RSS after checks", f"{f['total_rss_peak_mib']:,.0f} MiB (target < {TARGET_MIB:,.0f} MiB)"),
         ]
     else:
         rows.append(("facts + checks", f["check"]))
     ok = f["import_s"] < TARGET_SECONDS and f["import_rss_peak_mib"] < TARGET_MIB
     rows.append(("import within target", "yes" if ok else "NO"))
+    if "facts_s" in f:  # the target: import + check
+        total = f["import_s"] + f["facts_s"] + f["evaluate_s"]
+        rows.append(("import + facts + checks", f"{total:.1f} s (target < {TARGET_SECONDS:.0f} s)"))
+        ok = total < TARGET_SECONDS and f["total_rss_peak_mib"] < TARGET_MIB
+        rows.append(("import + check within target", "yes" if ok else "NO"))
     lines = ["| measure | value |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)]
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ reports `not_applicable` where an account has nothing a check looks at. Waivers 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,7 +164,15 @@ def evaluate(
 ) -> Evaluation:
     ctx = Context(policy=policy, as_of=facts.as_of)
     results: list[Result] = []
-    for spec in (checks if checks is not None else all_checks()).values():
-        results += _evaluate_check(spec, facts, ctx, requirements(spec.control))
+    # Hundreds of thousands of small result objects and no reference cycles: the cyclic collector's
+    # repeated passes over them cost as much as the evaluation itself (8.6 s -> 4.3 s at 200k assets).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for spec in (checks if checks is not None else all_checks()).values():
+            results += _evaluate_check(spec, facts, ctx, requirements(spec.control))
+    finally:
+        if collecting:
+            gc.enable()
     results.sort(key=lambda r: (r.check, r.account, r.region, r.resource))
     return apply_waivers(results, waivers, today)

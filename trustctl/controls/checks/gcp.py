@@ -219,9 +219,10 @@ def sql_backups(instances: pd.DataFrame, ctx: Context) -> Verdicts:
     )
 
 
-def _pitr(row: Any) -> bool:
+def _pitr(instances: pd.DataFrame) -> pd.Series:
     # MySQL's point-in-time recovery is its binary log; the other engines have their own setting.
-    return bool(row.binary_log_enabled if str(row.database_version).startswith("MYSQL") else row.pitr_enabled)
+    mysql = instances.database_version.astype(str).str.startswith("MYSQL").fillna(False).astype(bool)
+    return instances.binary_log_enabled.astype(bool).where(mysql, instances.pitr_enabled.astype(bool))
 
 
 @check(
@@ -235,7 +236,7 @@ def _pitr(row: Any) -> bool:
 )
 def sql_pitr(instances: pd.DataFrame, ctx: Context) -> Verdicts:
     rows = _primaries(instances)
-    ok = pd.Series([_pitr(r) for r in rows.itertuples(index=False)], index=rows.index, dtype=bool)
+    ok = _pitr(rows).astype(bool)
     return verdicts(
         rows,
         ok,
@@ -253,10 +254,11 @@ def _ssl_mode(row: Any) -> str:
     )
 
 
-def _ssl(row: Any) -> bool:
-    return (
-        row.ssl_mode in SSL_ONLY if isinstance(row.ssl_mode, str) and row.ssl_mode else bool(row.require_ssl)
-    )
+def _ssl(instances: pd.DataFrame) -> pd.Series:
+    """The SSL mode where one is set, else requireSsl."""
+    mode = instances.ssl_mode
+    given = mode.map(lambda m: isinstance(m, str) and bool(m)).astype(bool)
+    return mode.isin(list(SSL_ONLY)).astype(bool).where(given, instances.require_ssl.astype(bool))
 
 
 @check(
@@ -269,7 +271,7 @@ def _ssl(row: Any) -> bool:
     "--ssl-mode=ENCRYPTED_ONLY`).",
 )
 def sql_ssl_required(instances: pd.DataFrame, ctx: Context) -> Verdicts:
-    ok = pd.Series([_ssl(r) for r in instances.itertuples(index=False)], index=instances.index, dtype=bool)
+    ok = _ssl(instances).astype(bool)
     return verdicts(
         instances,
         ok,
