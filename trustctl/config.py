@@ -55,9 +55,6 @@ class GcpConfig(_Model):
     timeout: float = Field(default=120, gt=0)
 
 
-ROSTER_FIELDS = ("email", "name", "status", "terminated_at")
-IDP_PRESETS = ("okta", "google_workspace", "generic")
-IDP_FIELDS = ("email", "status", "mfa_enrolled", "deactivated_at", "last_login")
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 
@@ -196,7 +193,9 @@ class TenantConfig(_Model):
     @model_validator(mode="after")
     def _recognisable(self) -> TenantConfig:
         if not (self.aws_accounts or self.tag or self.gcp_projects or self.gcp_labels):
-            raise ValueError("give aws_accounts, tag, gcp_projects or gcp_labels to recognise its data stores")
+            raise ValueError(
+                "give aws_accounts, tag, gcp_projects or gcp_labels to recognise its data stores"
+            )
         return self
 
 
@@ -213,7 +212,9 @@ class TrustConfig(_Model):
     subprocessors: list[Subprocessor] = []
     # Control areas with failing results are stated honestly ("12 of 14 ..."); list areas to leave out
     # instead (access, encryption, backup, logging, network, isolation, people). Never shown as passing.
-    omit_areas: list[Literal["access", "encryption", "backup", "logging", "network", "isolation", "people"]] = []
+    omit_areas: list[
+        Literal["access", "encryption", "backup", "logging", "network", "isolation", "people"]
+    ] = []
 
 
 class Waiver(_Model):

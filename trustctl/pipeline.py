@@ -5,7 +5,6 @@ The CLI and the demo call these; each takes its inputs (config, clock, progress)
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,9 +22,10 @@ from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import Context, all_checks
-from trustctl.controls.results import Severity
+from trustctl.controls.results import Result, Severity
 from trustctl.errors import ConfigError, InputError, LockerError
 from trustctl.evidence import documents, signing
+from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.documents import Document
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
@@ -266,6 +266,13 @@ def status(config: Config, framework_ids: list[str], today: date | None = None) 
     today = today or datetime.now(UTC).date()
     locker = open_locker(config)
     results = assess(config, latest_evidence(locker), today).results
+    return _readiness(config, locker, results, framework_ids, today)
+
+
+def _readiness(
+    config: Config, locker: Locker, results: list[Result], framework_ids: list[str], today: date
+) -> list[Readiness]:
+    """Readiness of each framework from these results and every document in the locker."""
     docs = documents.documents_in(locker, locker.document_runs())
     return [readiness(get_framework(f), config.frameworks, results, docs, today) for f in framework_ids]
 
@@ -297,15 +304,12 @@ def trust_report(
     facts = build_facts(evidence, tenants=config.tenants)
     today = evidence.as_of.date()
     results = assess(config, manifest, today, facts).results
-    docs = documents.documents_in(locker, locker.document_runs())
-    ready = [readiness(get_framework(f), config.frameworks, results, docs, today) for f in load_frameworks()]
+    ready = _readiness(config, locker, results, list(load_frameworks()), today)
     view = None
     if customer is not None:
         rows = facts.table(TENANT).frame
         row = rows[rows.name == customer].iloc[0].to_dict()
-        view = trust_model.customer_view(
-            config, customer, row, results, Context(config.policy, evidence.as_of)
-        )
+        view = trust_model.customer_view(customer, row, results, Context(config.policy, evidence.as_of))
     report = trust_model.build_report(
         config,
         results,
@@ -314,7 +318,7 @@ def trust_report(
         run_id=manifest.run_id,
         run_digest=locker.manifest_digest(manifest.run_id),
         level=level,
-        packet_digest=hashlib.sha256(packet.read_bytes()).hexdigest() if packet else None,
+        packet_digest=sha256_hex(packet.read_bytes()) if packet else None,
         customer=view,
     )
     return trust_render.write(report, out)

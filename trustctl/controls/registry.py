@@ -104,6 +104,18 @@ def verdicts(
     )
 
 
+def judge_rows(
+    rows: pd.DataFrame, judge: Callable[[Any], tuple[bool | None, str]], not_applicable: str | None = None
+) -> Verdicts:
+    """Verdicts from a function judging one row (a named tuple) at a time: (ok, reason)."""
+    judged = [judge(row) for row in rows.itertuples(index=False)]
+    return Verdicts(
+        ok=pd.Series([ok for ok, _ in judged], index=rows.index, dtype=object),
+        reason=pd.Series([reason for _, reason in judged], index=rows.index, dtype=object),
+        not_applicable=not_applicable,
+    )
+
+
 def all_checks() -> dict[str, CheckSpec]:
     """Every registered check (importing the check modules registers them)."""
     from trustctl.controls.checks import (  # noqa: F401

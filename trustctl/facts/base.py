@@ -87,6 +87,11 @@ class Normalizer:
     regional: bool = False
 
 
+def present(value: Any) -> Any:
+    """A fact value, or None where pandas filled a gap (NaN)."""
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
 def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """A fact frame with the base columns first, even when there are no rows."""
     return pd.DataFrame(rows, columns=BASE_COLUMNS + [c for c in columns if c not in BASE_COLUMNS])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from trustctl.config import TenantConfig
 from trustctl.facts.aws_datastores import DATASTORE
-from trustctl.facts.base import GLOBAL, FactTable, ScopeKey
+from trustctl.facts.base import GLOBAL, FactTable, ScopeKey, present
 
 TENANT = "isolation.tenant"
 PROVIDER = "isolation"
@@ -35,8 +35,7 @@ def _split_tag(text: str) -> tuple[str, str]:
 
 
 def _value(row: Mapping[str, Any], column: str) -> Any:
-    value = row.get(column)
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+    return present(row.get(column))
 
 
 def _keys(tables: Mapping[str, FactTable]) -> dict[tuple[str, str], dict[str, Any]]:

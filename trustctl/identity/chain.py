@@ -8,11 +8,10 @@ import io
 import json
 from typing import Any
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from trustctl.facts.base import Evidence, FactSet
+from trustctl.facts.base import Evidence, FactSet, present
 from trustctl.facts.identity import ACCOUNT, LEAVER, PROVIDER, people
 
 
@@ -31,10 +30,6 @@ def _systems(facts: FactSet) -> tuple[list[str], dict[str, str]]:
         systems.add(system)
         errors[system] = "; ".join(dict.fromkeys(reasons))
     return sorted(systems), errors
-
-
-def _value(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
 def leaver_chain(evidence: Evidence, facts: FactSet, sla_hours: int) -> list[dict[str, Any]]:
@@ -66,7 +61,7 @@ def leaver_chain(evidence: Evidence, facts: FactSet, sla_hours: int) -> list[dic
                 )
                 continue
             for row in found.itertuples(index=False):
-                delay = _value(row.delay_hours)
+                delay = present(row.delay_hours)
                 met = (not row.active) and (delay is None or delay <= sla_hours)
                 note = (
                     "still active"
@@ -79,7 +74,7 @@ def leaver_chain(evidence: Evidence, facts: FactSet, sla_hours: int) -> list[dic
                         "account": row.account_name,
                         "found": True,
                         "active": bool(row.active),
-                        "deactivated_at": _value(row.deactivated_at),
+                        "deactivated_at": present(row.deactivated_at),
                         "delay_hours": delay,
                         "sla_met": met,
                         "note": note,

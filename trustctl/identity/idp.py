@@ -21,7 +21,6 @@ from trustctl.errors import InputError
 from trustctl.identity.emails import normalize_email
 from trustctl.identity.tables import Row, csv_rows, iso, json_rows, lookup, parse_time, read_text
 
-FIELDS = ("email", "status", "mfa_enrolled", "deactivated_at", "last_login")
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "google_workspace": {
         "csv": {

@@ -202,9 +202,7 @@ def _controls(results: list[Result]) -> list[ControlRow]:
     return rows
 
 
-def customer_view(
-    config: Config, tenant: str, row: dict[str, Any], results: list[Result], ctx: Context
-) -> CustomerView:
+def customer_view(tenant: str, row: dict[str, Any], results: list[Result], ctx: Context) -> CustomerView:
     stores = [s for s in row["stores"] if not s["snapshot"]]
     mine = {r.check: r.status.value for r in results if r.resource == f"tenant:{tenant}"}
     promised = str(row["isolation"])

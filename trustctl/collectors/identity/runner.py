@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trustctl.collectors.base import EvidenceSink, NoProgress, Progress, now, store
+from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Progress, now, store
 from trustctl.collectors.identity.scim import list_users
 from trustctl.config import Config, IdpExport
 from trustctl.errors import ConfigError
@@ -110,6 +110,6 @@ def collect_identity(
         ):
             for outcome in outcomes:
                 store(sink, outcome)
-                failures += not hasattr(outcome, "data")
+                failures += isinstance(outcome, Failure)
             progress.advance(f"identity scim:{app.name}")
     return failures

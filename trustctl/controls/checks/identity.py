@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Verdicts, check, judge_rows, verdicts
+from trustctl.facts.base import present
 
 
 def _when(value: Any) -> str:
@@ -43,13 +44,10 @@ def _leaver_verdict(row: Any, sla: int) -> tuple[bool, str]:
 )
 def leaver_access_removed(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     sla = ctx.policy.deprovision_sla_hours
-    judged = [_leaver_verdict(r, sla) for r in rows.itertuples(index=False)]
-    ok = pd.Series([j[0] for j in judged], index=rows.index, dtype=object)
-    reasons = pd.Series([j[1] for j in judged], index=rows.index, dtype=object)
-    return Verdicts(
-        ok=ok,
-        reason=reasons,
-        not_applicable="no account of a person who has left was found in this system",
+    return judge_rows(
+        rows,
+        lambda row: _leaver_verdict(row, sla),
+        "no account of a person who has left was found in this system",
     )
 
 
@@ -109,9 +107,7 @@ def _sso_reason(row: Any, ok: bool | None) -> str:
     "grant GCP roles to IdP-managed identities or groups; enforce SAML/OIDC sign-in in each app.",
 )
 def sso_enforced(rows: pd.DataFrame, ctx: Context) -> Verdicts:
-    ok = rows.sso.astype(object).where(rows.sso.notna(), None)
-    reasons = [_sso_reason(r, v) for r, v in zip(rows.itertuples(index=False), ok, strict=True)]
-    return Verdicts(ok=ok, reason=pd.Series(reasons, index=rows.index, dtype=object))
+    return judge_rows(rows, lambda row: (present(row.sso), _sso_reason(row, present(row.sso))))
 
 
 @check(

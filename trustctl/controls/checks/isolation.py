@@ -10,18 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check
+from trustctl.controls.registry import Context, Verdicts, check, judge_rows
 
 Judge = Callable[[Any, Context], tuple[bool | None, str]]
 
 
 def _apply(rows: pd.DataFrame, ctx: Context, judge: Judge, not_applicable: str | None = None) -> Verdicts:
-    judged = [judge(r, ctx) for r in rows.itertuples(index=False)]
-    return Verdicts(
-        ok=pd.Series([j[0] for j in judged], index=rows.index, dtype=object),
-        reason=pd.Series([j[1] for j in judged], index=rows.index, dtype=object),
-        not_applicable=not_applicable,
-    )
+    return judge_rows(rows, lambda row: judge(row, ctx), not_applicable)
 
 
 def _data(row: Any) -> list[dict[str, Any]]:
@@ -120,7 +115,9 @@ def _cmk(row: Any, ctx: Context) -> tuple[bool | None, str]:
 )
 def tenant_cmk(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     wanted = rows[rows.require_cmk.astype(bool)]
-    return _apply(wanted, ctx, _cmk, "the tenant does not require customer-managed keys (require_cmk = false)")
+    return _apply(
+        wanted, ctx, _cmk, "the tenant does not require customer-managed keys (require_cmk = false)"
+    )
 
 
 def _allowed(row: Any, ctx: Context) -> list[str]:
