@@ -52,7 +52,8 @@ class Line:
 
     @property
     def text(self) -> str:
-        count = f"All {self.total}" if self.passed == self.total else f"{self.passed} of {self.total}"
+        whole = self.passed == self.total and self.total > 1
+        count = f"All {self.total}" if whole else f"{self.passed} of {self.total}"
         tail = f" ({self.unverified} could not be verified)" if self.unverified else ""
         return f"{count} {self.noun} {self.predicate}{tail}"
 
