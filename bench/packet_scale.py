@@ -15,6 +15,7 @@ Targets: packet under 60 s and 1 GB; the locker for 90 runs under 3x the size of
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -140,10 +141,12 @@ def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
     first_run = locker.run_entries()[0]
     manifest = locker.read_manifest(first_run.run_id)
     # One run's evidence as it would be kept without content addressing or compression: its responses
-    # as canonical JSON, its manifest and signature. The locker: everything on disk but the derived index.
+    # as canonical JSON, its request list and times, its manifest and signature; and as loose gzip files.
+    # The locker: everything on disk but the derived index.
     run_files = _size(list(first_run.path.iterdir()))
-    one_run = sum(len(locker.read_object_bytes(o)) for o in manifest.objects) + run_files
-    one_run_disk = _size([locker.object_path(o) for o in manifest.objects]) + run_files
+    contents = [locker.read_object_bytes(o) for o in manifest.objects]
+    one_run = sum(map(len, contents)) + run_files
+    one_run_disk = sum(len(gzip.compress(c, compresslevel=6, mtime=0)) for c in contents) + run_files
     objects = _size(list((locker.root / "objects").rglob("*")))
     whole = _size([p for p in locker.root.rglob("*") if p.name != "index.sqlite"])
     return {
@@ -170,6 +173,8 @@ def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
         "locker_objects_kib": round(objects / 1024, 1),
         "locker_growth": round(whole / one_run, 2),
         "objects_growth_on_disk": round(objects / (one_run_disk - run_files), 2),
+        "packs": len(locker.packs.packs()),
+        "loose_objects": len(list(locker.iter_object_paths())),
         "summary": ran.stdout.splitlines()[0],
     }
 

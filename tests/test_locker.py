@@ -56,9 +56,13 @@ def test_identical_responses_are_stored_once(locker: Locker, key: signing.Ed2551
     response = {"Users": [{"UserName": "a", "CreateDate": T}], "ResponseMetadata": {"RequestId": "1"}}
     write_run(locker, key, {"ListUsers": response})
     again = {**response, "ResponseMetadata": {"RequestId": "2"}}  # transport metadata differs
+    first = locker.latest_run()
     write_run(locker, key, {"ListUsers": again})
-    assert len(list(locker.iter_object_paths())) == 1
-    [digest] = locker.latest_run().objects
+    second = locker.latest_run()
+    assert second.evidence == first.evidence and second.request_list == first.request_list
+    # On disk: the response and the request list once, and each run's times.
+    assert len(list(locker.iter_object_paths())) == 2 + len({first.times, second.times})
+    [digest] = second.evidence
     assert locker.get_object(digest) == {"Users": [{"UserName": "a", "CreateDate": "2026-11-24T00:00:00Z"}]}
 
 
@@ -97,7 +101,7 @@ def _tamper_byte(path: Path) -> None:
 
 def test_verify_names_a_changed_object(locker: Locker, key: signing.Ed25519PrivateKey) -> None:
     write_run(locker, key, {"ListUsers": {"Users": ["a"] * 50}})
-    [path] = list(locker.iter_object_paths())
+    [path] = [locker.object_path(d) for d in locker.latest_run().evidence]
     # Change one byte of the content (re-compressed, so the file still reads).
     content = bytearray(gzip.decompress(path.read_bytes()))
     content[5] ^= 0x01
@@ -107,12 +111,12 @@ def test_verify_names_a_changed_object(locker: Locker, key: signing.Ed25519Priva
     assert any(p.startswith(rel) and "does not match its hash" in p for p in problems)
     assert any("is missing or changed" in p for p in problems)
     with pytest.raises(LockerError, match="does not match its hash"):
-        locker.get_object(next(iter(locker.latest_run().objects)))
+        locker.get_object(next(iter(locker.latest_run().evidence)))
 
 
 def test_verify_names_a_damaged_object_file(locker: Locker, key: signing.Ed25519PrivateKey) -> None:
     write_run(locker, key, {"ListUsers": {"Users": []}})
-    [path] = list(locker.iter_object_paths())
+    [path] = [locker.object_path(d) for d in locker.latest_run().evidence]
     _tamper_byte(path)
     assert any(str(path.relative_to(locker.root)) in p for p in verify_locker(locker).problems)
 

@@ -148,7 +148,7 @@ def collect(
         collected = pipeline.collect(config, chosen, progress, exports=list(exports))
     m = collected.manifest
     click.echo(
-        f"run {m.run_id}: {len(m.requests)} requests, {len(m.objects)} evidence objects, "
+        f"run {m.run_id}: {len(m.requests)} requests, {len(m.evidence)} evidence objects, "
         f"{collected.errors} errors"
         + (f"; AWS accounts {', '.join(collected.aws.accounts) or 'none'}" if "aws" in chosen else "")
     )

@@ -1,4 +1,4 @@
-"""The locker's SQLite index: complete runs in chain order and the requests each made.
+"""The locker's SQLite index: complete runs in chain order, with their providers.
 
 The index is derived data. It is rebuilt from the run manifests whenever it is missing, unreadable,
 or disagrees with the run directories on disk, so deleting it never loses anything.
@@ -16,17 +16,14 @@ from trustctl.evidence.canonical import sha256_hex
 
 if TYPE_CHECKING:
     from trustctl.evidence.locker import Locker
-    from trustctl.evidence.records import Manifest
+    from trustctl.evidence.records import Manifest, ManifestHeader
 
 INDEX = "index.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, sequence INTEGER UNIQUE NOT NULL, digest TEXT NOT NULL,
     completed_at TEXT NOT NULL, providers TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS requests (
-    run_id TEXT NOT NULL, provider TEXT, account TEXT, region TEXT, service TEXT, operation TEXT,
-    object TEXT, error_code TEXT);
-CREATE INDEX IF NOT EXISTS requests_by_object ON requests(object);
+DROP TABLE IF EXISTS requests;
 """
 
 
@@ -36,27 +33,10 @@ def _connect(locker: Locker) -> sqlite3.Connection:
     return conn
 
 
-def _insert(conn: sqlite3.Connection, manifest: Manifest, digest: str) -> None:
+def _insert(conn: sqlite3.Connection, manifest: Manifest | ManifestHeader, digest: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
         (manifest.run_id, manifest.sequence, digest, manifest.completed_at, json.dumps(manifest.providers)),
-    )
-    conn.execute("DELETE FROM requests WHERE run_id = ?", (manifest.run_id,))
-    conn.executemany(
-        "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                manifest.run_id,
-                r.call.provider,
-                r.call.account,
-                r.call.region,
-                r.call.service,
-                r.call.operation,
-                r.object,
-                r.error.code if r.error else None,
-            )
-            for r in manifest.requests
-        ],
     )
 
 
@@ -70,7 +50,7 @@ def record(locker: Locker, manifest: Manifest, digest: str) -> None:
 
 def rebuild(locker: Locker) -> None:
     """Recreate the index from the manifests on disk."""
-    from trustctl.evidence.records import Manifest
+    from trustctl.evidence.manifests import ManifestError, header_of
 
     path = locker.root / INDEX
     path.unlink(missing_ok=True)
@@ -80,9 +60,8 @@ def rebuild(locker: Locker) -> None:
                 continue
             data = (entry.path / "manifest.json").read_bytes()
             try:
-                manifest = Manifest.model_validate_json(data)
-                _insert(conn, manifest, "sha256:" + sha256_hex(data))
-            except (ValueError, sqlite3.IntegrityError) as e:
+                _insert(conn, header_of(data), "sha256:" + sha256_hex(data))
+            except (ManifestError, sqlite3.IntegrityError) as e:
                 raise LockerError(
                     f"{entry.path / 'manifest.json'}: damaged run manifest ({str(e).splitlines()[0]}).",
                     "Run `trustctl verify`; nothing was changed.",

@@ -1,18 +1,22 @@
 """A local evidence locker: content-addressed objects, one directory per run, signed manifests.
 
-Layout (nothing is modified or deleted in place):
+Layout (nothing is modified in place; loose objects are removed only once a pack holds them):
 
     LOCKER                      marker: format and creation time
     public-key.pem              verifies every manifest signature
-    objects/ab/cdef....json.gz  canonical JSON of one raw response, addressed by its SHA-256
+    objects/ab/cdef....json.gz  one object (a raw response as canonical JSON, a document, a run's request
+                                list or times), gzip-compressed, addressed by the SHA-256 of its bytes
+    objects/pack/pack-*.tar.xz  many small objects packed together once enough are loose (see packs.py)
     runs/RUN/started.json       written first; a run with no manifest is incomplete, never assessed
-    runs/RUN/manifest.json      written last (atomic rename), after its detached signature
+    runs/RUN/manifest.json      written last (atomic rename), after its detached signature; names the
+                                run's request list and times objects by hash (see manifests.py)
     runs/RUN/manifest.json.sig  raw Ed25519 signature of the manifest bytes
     index.sqlite                a derived index, rebuilt from the files whenever it is missing or stale
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gzip
 import json
@@ -27,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import ValidationError
 
 from trustctl import __version__
 from trustctl.errors import LockerError, NoEvidenceError
-from trustctl.evidence import index, signing
+from trustctl.evidence import index, manifests, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable, utc_iso
+from trustctl.evidence.files import write_atomic
+from trustctl.evidence.packs import PackStore
 from trustctl.evidence.records import Call, CallError, Manifest, RequestRecord, Tool
 
 MARKER = "LOCKER"
@@ -58,15 +63,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 @dataclass(frozen=True)
 class RunEntry:
     """A run directory: complete when its manifest exists."""
@@ -82,8 +78,18 @@ class RunEntry:
 class Locker:
     """Read and write one local locker directory."""
 
+    # Packing: once this many small objects, or this many bytes of them, are loose, they go into a pack;
+    # once there are this many packs, the smaller ones are merged (up to a size), so versions of a response
+    # sit together and compress as deltas.
+    pack_loose_at = 256
+    pack_loose_bytes = 128 * 1024
+    pack_merge_at = 6
+    pack_object_max = 256 * 1024  # gzip size on disk; larger objects stay loose
+    pack_merge_max = 256 * 2**20  # uncompressed bytes in one merged pack
+
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.packs = PackStore(root / "objects" / "pack")
 
     # -- creation and opening -------------------------------------------------------------
     @classmethod
@@ -92,9 +98,9 @@ class Locker:
             raise LockerError(f"{root}: a locker already exists here; nothing was changed.")
         for sub in ("objects", "runs"):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        _write_atomic(root / PUBLIC_KEY, signing.public_pem(key))
+        write_atomic(root / PUBLIC_KEY, signing.public_pem(key))
         marker = {"format": 1, "created_at": utc_iso(datetime.now(UTC)), "tool": __version__}
-        _write_atomic(root / MARKER, canonical_bytes(marker))
+        write_atomic(root / MARKER, canonical_bytes(marker))
         return cls(root)
 
     @classmethod
@@ -119,9 +125,9 @@ class Locker:
         """Store raw bytes (a document's file) once; return `sha256:...` of the bytes."""
         digest = "sha256:" + sha256_hex(data)
         path = self.object_path(digest)
-        if not path.exists():
+        if not path.exists() and self.packs.locate(digest.removeprefix("sha256:")) is None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, gzip.compress(data, compresslevel=6, mtime=0))
+            write_atomic(path, gzip.compress(data, compresslevel=6, mtime=0))
         return digest
 
     def read_object_bytes(self, digest: str) -> bytes:
@@ -129,6 +135,9 @@ class Locker:
         try:
             return gzip.decompress(path.read_bytes())
         except FileNotFoundError:
+            packed = self.packs.read(digest.removeprefix("sha256:"))
+            if packed is not None:
+                return packed
             raise LockerError(
                 f"{path}: evidence object {digest} is missing.", "Run `trustctl verify`."
             ) from None
@@ -148,7 +157,64 @@ class Locker:
         return json.loads(data)
 
     def iter_object_paths(self) -> Iterator[Path]:
+        """The loose objects (packed ones are in `self.packs`)."""
         yield from sorted((self.root / "objects").glob("*/*.json.gz"))
+
+    def pack(self, force: bool = False) -> bool:
+        """Move loose small objects into a new pack (when enough are loose, or `force`), then merge packs
+        when there are enough; returns whether anything changed. Objects whose bytes do not match their
+        name are left loose for `trustctl verify` to report."""
+        sizes = {p: p.stat().st_size for p in self.iter_object_paths()}
+        small = [p for p, size in sizes.items() if size <= self.pack_object_max]
+        enough = len(small) >= self.pack_loose_at or sum(sizes[p] for p in small) >= self.pack_loose_bytes
+        changed = False
+        if small and (force or enough):
+            good: list[Path] = []
+
+            def objects() -> Iterator[tuple[str, bytes]]:
+                for path in small:
+                    hexdigest = path.parent.name + path.name.removesuffix(".json.gz")
+                    try:
+                        data = gzip.decompress(path.read_bytes())
+                    except (OSError, EOFError, gzip.BadGzipFile):
+                        continue
+                    if sha256_hex(data) == hexdigest:
+                        good.append(path)
+                        yield hexdigest, data
+
+            if self.packs.write(objects()) is not None:
+                for path in good:
+                    path.unlink(missing_ok=True)
+                changed = True
+        packs = self.packs.packs()
+        if force or len(packs) >= self.pack_merge_at:
+            changed = self._merge(packs) or changed
+        return changed
+
+    def _merge(self, packs: list[Path]) -> bool:
+        """Merge the smaller packs, smallest first, while each next one is at most twice what is chosen
+        (so a large pack is rewritten rarely) and the result stays under `pack_merge_max`."""
+        chosen: list[Path] = []
+        total = 0
+        sized = sorted((sum(self.packs.sizes(p).values()), p) for p in packs)
+        for size, pack in sized:
+            if chosen and ((size > 2 * total and len(chosen) >= 2) or total + size > self.pack_merge_max):
+                break
+            chosen.append(pack)
+            total += size
+        if len(chosen) < 2:
+            return False
+        chosen.sort(key=lambda p: p.stat().st_mtime)  # oldest first: versions of a response sit in order
+        members = [
+            (name.replace("/", ""), data) for pack in chosen for name, data in self.packs.members(pack)
+        ]
+        if any(sha256_hex(data) != hexdigest for hexdigest, data in members):
+            return False  # a damaged pack stays as it is, for `trustctl verify` to name
+        merged = self.packs.write(members)
+        for pack in chosen:
+            if pack != merged:
+                self.packs.remove(pack)
+        return True
 
     # -- runs -----------------------------------------------------------------------------
     def run_entries(self) -> list[RunEntry]:
@@ -179,9 +245,11 @@ class Locker:
                 f"{entry / MANIFEST}: signature does not verify.", "Run `trustctl verify` for details."
             )
         try:
-            manifest = Manifest.model_validate_json(data)
-        except ValidationError as e:
-            raise LockerError(f"{entry / MANIFEST}: not a valid manifest ({e.errors()[0]['msg']}).") from None
+            manifest = manifests.decode(data, self.read_object_bytes)
+        except manifests.ManifestError as e:
+            raise LockerError(
+                f"{entry / MANIFEST}: not a valid manifest ({e}).", "Run `trustctl verify`."
+            ) from None
         if manifest.run_id != run_id:
             raise LockerError(f"{entry / MANIFEST}: names run {manifest.run_id}, not {run_id}.")
         return manifest
@@ -244,7 +312,7 @@ class RunWriter:
         self.run_id = self.started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         self.path = locker.root / "runs" / self.run_id
         self.path.mkdir(parents=True)
-        _write_atomic(
+        write_atomic(
             self.path / STARTED,
             canonical_bytes({"run_id": self.run_id, "started_at": utc_iso(self.started_at)}),
         )
@@ -275,41 +343,33 @@ class RunWriter:
             return list(self._records)
 
     def commit(self, providers: list[str]) -> Manifest:
-        """Sign and write the manifest, chained to the previous complete run."""
+        """Store the request list and times, then sign and write the manifest, chained to the previous
+        complete run; finally pack loose objects if enough have gathered."""
         previous_runs = index.ordered_runs(self.locker)
         previous = self.locker.manifest_digest(previous_runs[-1]) if previous_runs else None
-        sequence = len(previous_runs) + 1
-        records = sorted(
-            self.records,
-            key=lambda r: (
-                r.call.provider,
-                r.call.account,
-                r.call.region,
-                r.call.service,
-                r.call.operation,
-                canonical_bytes(r.call.parameters),
-                r.call.page,
-            ),
-        )
-        manifest = Manifest(
-            run_id=self.run_id,
-            sequence=sequence,
-            previous=previous,
-            tool=Tool(version=__version__),
-            organization=self._organization,
-            config=self._config,
-            key=signing.fingerprint(self._key.public_key()),
-            started_at=utc_iso(self.started_at),
-            completed_at=utc_iso(utc_now()),
-            providers=sorted(providers),
-            requests=records,
-        )
-        data = canonical_bytes(manifest.model_dump(mode="json"))
+        header = {
+            "run_id": self.run_id,
+            "sequence": len(previous_runs) + 1,
+            "previous": previous,
+            "tool": Tool(version=__version__).model_dump(),
+            "organization": self._organization,
+            "config": self._config,
+            "key": signing.fingerprint(self._key.public_key()),
+            "started_at": utc_iso(self.started_at),
+            "completed_at": utc_iso(utc_now()),
+            "providers": sorted(providers),
+        }
+        data, entries, times = manifests.split(header, self.records)
+        self.locker.put_object(entries)
+        self.locker.put_object(times)
+        manifest = manifests.decode(data, self.locker.read_object_bytes)
         _crash_point("before-signature")
-        _write_atomic(self.path / SIGNATURE, signing.sign(self._key, data))
+        write_atomic(self.path / SIGNATURE, signing.sign(self._key, data))
         _crash_point("before-manifest")
-        _write_atomic(self.path / MANIFEST, data)
+        write_atomic(self.path / MANIFEST, data)
         index.record(self.locker, manifest, "sha256:" + sha256_hex(data))
+        with contextlib.suppress(OSError, LockerError):
+            self.locker.pack()  # the run is committed; a pack that cannot be written loses nothing
         self.close()
         return manifest
 

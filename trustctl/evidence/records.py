@@ -1,12 +1,18 @@
-"""What a run manifest says: every request made, its evidence object or its error."""
+"""What a run manifest says: every request made, its evidence object or its error.
+
+On disk (format 2) a manifest is a small signed header naming two content-addressed objects: the run's
+request list (each call with its evidence object or error) and the request times. Unchanged runs share
+their request list, and both lists pack well, so the locker grows with change, not with runs. Format 1
+manifests (the request list inline) are still read.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 class _Frozen(BaseModel):
@@ -33,11 +39,18 @@ class CallError(_Frozen):
     permission: str | None = None
 
 
-class RequestRecord(_Frozen):
+class RequestEntry(_Frozen):
+    """A request as kept in a run's request list: the call and its evidence object or its error."""
+
     call: Call
-    observed_at: str
     object: str | None = None
     error: CallError | None = None
+
+
+class RequestRecord(RequestEntry):
+    """A request with the time it was observed."""
+
+    observed_at: str
 
 
 class Tool(_Frozen):
@@ -45,7 +58,28 @@ class Tool(_Frozen):
     version: str
 
 
+class ManifestHeader(_Frozen):
+    """A format 2 manifest as signed on disk."""
+
+    format: Literal[2] = 2
+    run_id: str
+    sequence: int = Field(ge=1)
+    previous: str | None
+    tool: Tool
+    organization: str
+    config: str
+    key: str
+    started_at: str
+    completed_at: str
+    providers: list[str]
+    request_count: int = Field(ge=0)
+    requests: str  # sha256 of the request list object: a JSON list of RequestEntry
+    times: str  # sha256 of the times object: {"offsets_us": [int, ...]} from started_at
+
+
 class Manifest(_Frozen):
+    """A run as the rest of trustctl sees it, whatever its format on disk."""
+
     format: int = MANIFEST_FORMAT
     run_id: str
     sequence: int = Field(ge=1)
@@ -58,10 +92,18 @@ class Manifest(_Frozen):
     completed_at: str
     providers: list[str]
     requests: list[RequestRecord]
+    request_list: str | None = None  # format 2: the objects holding the request list and times
+    times: str | None = None
+
+    @property
+    def evidence(self) -> set[str]:
+        """The evidence objects the requests yielded."""
+        return {r.object for r in self.requests if r.object}
 
     @property
     def objects(self) -> set[str]:
-        return {r.object for r in self.requests if r.object}
+        """Every object the run needs: its evidence and, in format 2, its request list and times."""
+        return self.evidence | {d for d in (self.request_list, self.times) if d}
 
     @property
     def errors(self) -> list[RequestRecord]:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import ValidationError
 
-from trustctl.evidence import signing
+from trustctl.errors import LockerError
+from trustctl.evidence import manifests, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.locker import MANIFEST, SIGNATURE, Locker
-from trustctl.evidence.records import Manifest
+from trustctl.evidence.packs import member_name
+from trustctl.evidence.records import Manifest, ManifestHeader
 
 
 @dataclass
@@ -47,12 +49,36 @@ def _verify_objects(locker: Locker, report: VerifyReport) -> set[str]:
             report.problems.append(f"{rel}: content does not match its hash (changed)")
             continue
         present.add("sha256:" + expected)
+    for pack in locker.packs.packs():
+        rel = pack.relative_to(locker.root)
+        listed: dict[str, int] = {}
+        try:
+            for name, data in locker.packs.members(pack):
+                report.objects += 1
+                actual = sha256_hex(data)
+                if member_name(actual) != name:
+                    report.problems.append(f"{rel}: member {name} does not match its hash (changed)")
+                    continue
+                listed[actual] = len(data)
+                present.add("sha256:" + actual)
+        except LockerError as e:
+            report.problems.append(f"{rel}: pack cannot be read ({e.message})")
+            continue
+        if locker.packs.sizes(pack) != listed:
+            report.problems.append(
+                f"{locker.packs.index_path(pack).relative_to(locker.root)}: does not list its pack's objects "
+                "(delete it; it is rebuilt from the pack)"
+            )
     return present
 
 
+Header: TypeAlias = ManifestHeader | Manifest
+
+
 def _verify_run(
-    locker: Locker, run_id: str, public: Ed25519PublicKey, report: VerifyReport
-) -> tuple[Manifest, str] | None:
+    locker: Locker, run_id: str, public: Ed25519PublicKey, present: set[str], report: VerifyReport
+) -> tuple[Header, str] | None:
+    """The run's signed header and manifest digest (for the chain), its problems added to `report`."""
     base = locker.root / "runs" / run_id
     data = (base / MANIFEST).read_bytes()
     try:
@@ -66,17 +92,30 @@ def _verify_run(
         )
         return None
     try:
-        manifest = Manifest.model_validate_json(data)
-    except ValidationError:
-        report.problems.append(f"runs/{run_id}: manifest is not a valid trustctl manifest")
+        header = manifests.header_of(data)
+    except manifests.ManifestError as e:
+        report.problems.append(f"runs/{run_id}: manifest is not a valid trustctl manifest ({e})")
         return None
-    if manifest.run_id != run_id:
-        report.problems.append(f"runs/{run_id}: manifest names run {manifest.run_id} (moved or reordered)")
+    if header.run_id != run_id:
+        report.problems.append(f"runs/{run_id}: manifest names run {header.run_id} (moved or reordered)")
         return None
-    return manifest, "sha256:" + sha256_hex(data)
+    if header.key != report.key:
+        report.problems.append(f"runs/{run_id}: signed by key {header.key}, not the locker's key")
+    lists = [header.requests, header.times] if isinstance(header, ManifestHeader) else []
+    missing = [d for d in lists if d not in present]
+    if not missing:
+        try:
+            objects = manifests.decode(data, locker.read_object_bytes).evidence
+        except (manifests.ManifestError, LockerError) as e:
+            report.problems.append(f"runs/{run_id}: request list or times do not decode ({e})")
+            objects = set()
+        missing = sorted(objects - present)
+    for digest in missing:
+        report.problems.append(f"runs/{run_id}: evidence object {digest} is missing or changed")
+    return header, "sha256:" + sha256_hex(data)
 
 
-def _verify_chain(chain: list[tuple[Manifest, str]], report: VerifyReport) -> None:
+def _verify_chain(chain: list[tuple[Header, str]], report: VerifyReport) -> None:
     chain.sort(key=lambda item: item[0].sequence)
     previous: str | None = None
     for position, (manifest, digest) in enumerate(chain, start=1):
@@ -103,19 +142,14 @@ def verify_locker(locker: Locker) -> VerifyReport:
         return report
     report.key = signing.fingerprint(public)
     present = _verify_objects(locker, report)
-    chain: list[tuple[Manifest, str]] = []
+    chain: list[tuple[Header, str]] = []
     for entry in locker.run_entries():
         if not entry.complete:
             report.notes.append(f"runs/{entry.run_id}: incomplete run (no manifest); never assessed")
             continue
-        verified = _verify_run(locker, entry.run_id, public, report)
+        verified = _verify_run(locker, entry.run_id, public, present, report)
         if verified is None:
             continue
-        manifest, _ = verified
-        if manifest.key != report.key:
-            report.problems.append(f"runs/{entry.run_id}: signed by key {manifest.key}, not the locker's key")
-        for missing in sorted(manifest.objects - present):
-            report.problems.append(f"runs/{entry.run_id}: evidence object {missing} is missing or changed")
         report.runs += 1
         chain.append(verified)
     _verify_chain(chain, report)

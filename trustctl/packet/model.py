@@ -244,7 +244,7 @@ def run_views(included: list[RunPoint], period: Period) -> list[RunView]:
             p.at,
             p.manifest.providers,
             len(p.manifest.requests),
-            len(p.manifest.objects),
+            len(p.manifest.evidence),
             len(p.manifest.errors),
             p.digest,
             period.contains(p.at),

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import ValidationError
 
-from trustctl.evidence import signing
+from trustctl.evidence import manifests, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.locker import MANIFEST, PUBLIC_KEY, SIGNATURE
-from trustctl.evidence.records import Manifest
+from trustctl.evidence.records import Manifest, ManifestHeader
 from trustctl.packet.bundle import EVIDENCE, RUNS, SIGNED_APART, SUMS, SUMS_SIGNATURE, parse_sums
 
 
@@ -86,9 +85,30 @@ def _check_sums(files: dict[str, bytes], public: Ed25519PublicKey | None, report
     report.files = len(files)
 
 
+def _cited(
+    header: ManifestHeader | Manifest,
+    data: bytes,
+    files: dict[str, bytes],
+    present: set[str],
+    name: str,
+    report: PacketReport,
+) -> set[str]:
+    """The objects a run cites: its request list and times, and (when those are here) its evidence."""
+    if isinstance(header, Manifest):
+        return header.objects
+    lists = {header.requests, header.times}
+    if any(d.removeprefix("sha256:") not in present for d in lists):
+        return lists
+    try:
+        return manifests.decode(data, lambda d: files[EVIDENCE + d.removeprefix("sha256:")]).objects
+    except manifests.ManifestError as e:
+        report.problems.append(f"{name}: its request list or times do not decode ({e}) (changed)")
+        return lists
+
+
 def _check_runs(files: dict[str, bytes], public: Ed25519PublicKey | None, report: PacketReport) -> None:
     present = {name.removeprefix(EVIDENCE) for name in files if name.startswith(EVIDENCE)}
-    chain: dict[int, tuple[Manifest, str]] = {}
+    chain: dict[int, tuple[ManifestHeader | Manifest, str]] = {}
     for name in sorted(n for n in files if n.startswith(RUNS) and n.endswith("/" + MANIFEST)):
         run_id = name.removeprefix(RUNS).removesuffix("/" + MANIFEST)
         data = files[name]
@@ -102,8 +122,8 @@ def _check_runs(files: dict[str, bytes], public: Ed25519PublicKey | None, report
             )
             continue
         try:
-            manifest = Manifest.model_validate_json(data)
-        except ValidationError:
+            manifest = manifests.header_of(data)
+        except manifests.ManifestError:
             report.problems.append(f"{name}: not a valid trustctl manifest (changed)")
             continue
         if manifest.run_id != run_id:
@@ -112,7 +132,7 @@ def _check_runs(files: dict[str, bytes], public: Ed25519PublicKey | None, report
             report.problems.append(
                 f"{name}: records signing key {manifest.key}, not the packet's {report.key}"
             )
-        for digest in sorted(manifest.objects):
+        for digest in sorted(_cited(manifest, data, files, present, name, report)):
             if digest.removeprefix("sha256:") not in present:
                 report.problems.append(
                     f"{EVIDENCE}{digest.removeprefix('sha256:')}: removed (cited by run {run_id})"
