@@ -309,6 +309,12 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its waited-for children (the import's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(export: Path, work: Path) -> dict[str, Any]:
     """In this process: init a locker, import the export into one run, commit; then facts + checks."""
     from trustctl import pipeline
@@ -322,7 +328,7 @@ def measure(export: Path, work: Path) -> dict[str, Any]:
     config = load_config(made.config)
     key = signing.load_private_key(config.key_path)
     locker = Locker.open(config.locker_path)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_s()
     writer = locker.begin_run(key, config.organization.name, config.digest)
     try:
         figures["malformed"] = import_exports([export], writer)
@@ -330,6 +336,7 @@ def measure(export: Path, work: Path) -> dict[str, Any]:
     finally:
         writer.close()
     figures["import_s"] = time.perf_counter() - start
+    figures["import_cpu_s"] = _cpu_s() - cpu
     figures["import_rss_peak_mib"] = _rss_mib()
     figures["records"] = len(manifest.requests)
     figures["locker_bytes"] = sum(p.stat().st_size for p in locker.iter_object_paths())
@@ -349,20 +356,22 @@ def _check(locker: Any, manifest: Any, config: Any) -> dict[str, Any]:
         from trustctl.controls.registry import all_checks
         from trustctl.facts.base import Evidence, FactSet, normalize
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_s()
         evidence = Evidence(locker, manifest)
         tables = {n.resource_type: normalize(evidence, n) for n in gcp_facts.NORMALIZERS}
         facts = FactSet(evidence.as_of, tables)
-        facts_s = time.perf_counter() - start
+        facts_s, facts_cpu_s = time.perf_counter() - start, _cpu_s() - cpu
         checks = {k: v for k, v in all_checks().items() if k.startswith("gcp.")}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_s()
         evaluation = evaluate(facts, config.policy, [], datetime.now(UTC).date(), checks=checks)
         statuses: dict[str, int] = {}
         for r in evaluation.results:
             statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
         return {
             "facts_s": facts_s,
+            "facts_cpu_s": facts_cpu_s,
             "evaluate_s": time.perf_counter() - start,
+            "evaluate_cpu_s": _cpu_s() - cpu,
             "fact_rows": sum(len(t.frame) for t in tables.values()),
             "checks": len(checks),
             "results": len(evaluation.results),
@@ -377,7 +386,10 @@ def table(assets: int, size: int, gen_s: float, f: dict[str, Any]) -> str:
         ("assets (lines)", f"{assets:,}"),
         ("export size", f"{size / 2**20:,.0f} MiB"),
         ("generate (not timed below)", f"{gen_s:.1f} s"),
-        ("import + commit", f"{f['import_s']:.1f} s (target < {TARGET_SECONDS:.0f} s)"),
+        (
+            "import + commit",
+            f"{f['import_s']:.1f} s, {f['import_cpu_s']:.1f} s CPU (target < {TARGET_SECONDS:.0f} s)",
+        ),
         ("peak RSS after import", f"{f['import_rss_peak_mib']:,.0f} MiB (target < {TARGET_MIB:,.0f} MiB)"),
         ("malformed lines", str(f["malformed"])),
         ("manifest records", f"{f['records']:,}"),
@@ -385,10 +397,14 @@ def table(assets: int, size: int, gen_s: float, f: dict[str, Any]) -> str:
     ]
     if "facts_s" in f:
         rows += [
-            ("build GCP facts", f"{f['facts_s']:.1f} s ({f['fact_rows']:,} rows)"),
+            (
+                "build GCP facts",
+                f"{f['facts_s']:.1f} s, {f['facts_cpu_s']:.1f} s CPU ({f['fact_rows']:,} rows)",
+            ),
             (
                 "evaluate GCP checks",
-                f"{f['evaluate_s']:.1f} s ({f['checks']} checks, {f['results']:,} results)",
+                f"{f['evaluate_s']:.1f} s, {f['evaluate_cpu_s']:.1f} s CPU ({f['checks']} checks, "
+                f"{f['results']:,} results)",
             ),
             ("statuses", ", ".join(f"{k} {v:,}" for k, v in sorted(f["statuses"].items()))),
             ("peak RSS after checks", f"{f['total_rss_peak_mib']:,.0f} MiB (target < {TARGET_MIB:,.0f} MiB)"),

@@ -352,3 +352,44 @@ def test_import_into_a_real_locker(tmp_path: Path) -> None:
     assert stored["assets"][0]["asset_type"] == "storage.googleapis.com/Bucket"
     [error] = manifest.errors
     assert error.error is not None and error.error.code == "MalformedLine"
+
+
+def _import_to_locker(tmp_path: Path, name: str, path: Path) -> tuple[Locker, list[Any]]:
+    key = signing.create_key(tmp_path / f"{name}.pem")
+    locker = Locker.create(tmp_path / name, key)
+    writer = locker.begin_run(key, "Acme", "sha256:config")
+    try:
+        malformed = import_exports([path], writer)
+        manifest = writer.commit(["gcp"])
+    finally:
+        writer.close()
+    requests = [(r.call, r.object, r.error) for r in manifest.requests]
+    return locker, [malformed, requests]
+
+
+def test_worker_processes_store_what_the_plain_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large export is parsed in forked workers, by orjson where it is exact: the stored objects and
+    records are byte for byte those of the in-process `json` path, floats, big integers, secrets and
+    malformed lines included."""
+    monkeypatch.setattr(exports, "CHUNK_LINES", 2)
+    monkeypatch.setattr(exports, "POOL_MIN_CHUNKS", 2)
+    odd = {
+        **BUCKET,
+        "resource": {**BUCKET["resource"], "data": {"ratio": 0.1, "big": 2**70, "Password": "x"}},
+    }
+    lines = [json.dumps(BUCKET), json.dumps(KEY), "oops", json.dumps(odd), "", snake_line(BUCKET)] * 3
+    path = write(tmp_path / "export.json", lines)
+    assert exports._workers(path.read_bytes()) > 0
+    pooled_locker, pooled = _import_to_locker(tmp_path, "pooled", path)
+    monkeypatch.setattr(exports, "_workers", lambda data: 0)
+    monkeypatch.setattr(exports, "fast_loads", lambda line: (_ for _ in ()).throw(ValueError("json only")))
+    plain_locker, plain = _import_to_locker(tmp_path, "plain", path)
+    assert pooled == plain and pooled[0] == 3
+    for _, digest, _ in pooled[1]:
+        if digest:
+            assert pooled_locker.read_object_bytes(digest) == plain_locker.read_object_bytes(digest)
+    chunks = [d for call, d, _ in pooled[1] if d and call.operation == "ImportExport"]
+    assert len(chunks) == 9
+    assert all('"Password"' not in pooled_locker.read_object_bytes(d).decode() for d in chunks)

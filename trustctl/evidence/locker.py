@@ -36,6 +36,7 @@ from trustctl import __version__
 from trustctl.errors import LockerError, NoEvidenceError
 from trustctl.evidence import index, manifests, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable, utc_iso
+from trustctl.evidence.compress import Prepared
 from trustctl.evidence.files import write_atomic
 from trustctl.evidence.packs import PackStore
 from trustctl.evidence.records import Call, CallError, Manifest, RequestRecord, Tool
@@ -121,13 +122,15 @@ class Locker:
         """Store a response once; return `sha256:...` of its canonical JSON."""
         return self.put_bytes(canonical_bytes(to_jsonable(value)))
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store raw bytes (a document's file) once; return `sha256:...` of the bytes."""
-        digest = "sha256:" + sha256_hex(data)
+    def put_bytes(self, data: bytes, prepared: Prepared | None = None) -> str:
+        """Store raw bytes (a document's file) once; return `sha256:...` of the bytes.
+
+        `prepared`: the bytes' address and gzip stream, made ahead (`compress.prepare`, in a worker)."""
+        digest, gzipped = prepared or ("sha256:" + sha256_hex(data), None)
         path = self.object_path(digest)
         if not path.exists() and self.packs.locate(digest.removeprefix("sha256:")) is None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, gzip.compress(data, compresslevel=6, mtime=0))
+            write_atomic(path, gzipped or gzip.compress(data, compresslevel=6, mtime=0))
         return digest
 
     def read_object_bytes(self, digest: str) -> bytes:
@@ -327,8 +330,10 @@ class RunWriter:
         _crash_point(f"object:{count}")
         return digest
 
-    def record_bytes(self, call: Call, data: bytes, observed_at: datetime) -> str:
-        digest = self.locker.put_bytes(data)
+    def record_bytes(
+        self, call: Call, data: bytes, observed_at: datetime, prepared: Prepared | None = None
+    ) -> str:
+        digest = self.locker.put_bytes(data, prepared)
         with self._mutex:
             self._records.append(RequestRecord(call=call, observed_at=utc_iso(observed_at), object=digest))
         return digest

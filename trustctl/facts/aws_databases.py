@@ -230,7 +230,16 @@ def build_tables(ev: Evidence) -> pd.DataFrame:
                 DETAIL_ERRORS: errors.get((account, arn), {}),
             }
         )
-    columns = ["name", "status", "pitr_status", "pitr_days", "deletion_protection", "kms_key", "created", "tags"]
+    columns = [
+        "name",
+        "status",
+        "pitr_status",
+        "pitr_days",
+        "deletion_protection",
+        "kms_key",
+        "created",
+        "tags",
+    ]
     result = frame(rows, [*columns, DETAIL_ERRORS])
     result["created"] = pd.to_datetime(result["created"], utc=True, format="ISO8601")
     return result

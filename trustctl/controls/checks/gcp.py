@@ -350,7 +350,8 @@ def open_ports(allowed: list[dict[str, Any]], ports: list[int]) -> list[str]:
         if protocol not in ALL_PROTOCOLS and protocol not in PORTED:
             continue  # icmp, esp, ah...: no ports
         ranges = [_port_range(p) for p in entry["ports"]] or [(0, 65535)]
-        hits += [f"{protocol}:{p}" for p in ports if any(low <= p <= high for low, high in ranges)]
+        covered = {p for low, high in ranges for p in ports if low <= p <= high}
+        hits += [f"{protocol}:{p}" for p in ports if p in covered]
     return hits
 
 
