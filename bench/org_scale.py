@@ -7,7 +7,7 @@ plain loop of one simple call, trustctl's collect with `org_role` set (wall time
 ratio `collect time / (calls / throughput)`, and the check.
 
     .venv/bin/python bench/org_scale.py [--accounts 20] [--regions eu-west-1,us-east-1,eu-central-1]
-                                        [--resources 50] [--json PATH]
+                                        [--resources 50] [--workers N] [--processes N] [--json PATH]
 """
 
 from __future__ import annotations
@@ -342,13 +342,14 @@ def throughput(probe: str, calls: int, workers: int) -> float:
     return calls / (time.perf_counter() - start)
 
 
-def configure(directory: Path, regions: list[str], processes: int = 1) -> Config:
+def configure(directory: Path, regions: list[str], processes: int = 1, workers: int | None = None) -> Config:
     made = pipeline.init(directory, "Bench Org")
     text = made.config.read_text(encoding="utf-8")
     for old, new in (
         ('# regions = ["eu-west-1", "us-east-1"]', f"regions = {json.dumps(regions)}"),
         ('# org_role = "TrustctlAudit"', f'org_role = "{ORG_ROLE}"'),
         ("processes = 1 ", f"processes = {processes} "),
+        *([("max_workers = 16 ", f"max_workers = {workers} ")] if workers else []),
     ):
         if old not in text:
             raise SystemExit(f"the trustctl.toml template changed: {old!r} not found")
@@ -447,7 +448,7 @@ def measure(f: Figures, trace: bool) -> None:
     """Seed; probe moto; time collect (calls counted) and check; optionally trace a second collect."""
     f.seeded = seed(f.accounts, f.regions, f.resources)
     with tempfile.TemporaryDirectory(prefix="trustctl-bench-") as tmp:
-        config = configure(Path(tmp), f.regions, f.processes)
+        config = configure(Path(tmp), f.regions, f.processes, f.workers or None)
         f.workers = config.aws.max_workers
         f.per_s_concurrent = throughput(f.probe, f.probe_calls, f.workers)
         f.per_s_single = throughput(f.probe, f.probe_calls, 1)
@@ -575,6 +576,7 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--processes", type=int, default=1, help="trustctl's [aws] processes (1)")
+    parser.add_argument("--workers", type=int, default=0, help="trustctl's [aws] max_workers (its default)")
     parser.add_argument(
         "--in-process",
         action="store_true",
@@ -583,6 +585,7 @@ def main() -> None:
     args = parser.parse_args()
     f = Figures(args.accounts, args.regions.split(","), args.resources, args.probe, args.probe_calls)
     f.processes = args.processes
+    f.workers = args.workers
     # The shim answers the AWS Backup reads moto lacks (empty here).
     server = moto_server(backup_shim=True) if args.in_process else server_process()
     with server:
