@@ -45,6 +45,8 @@ Compare the key's fingerprint with the one the organization gave you out of band
   expected: {key}
 
 evidence/<sha256> holds each evidence object's canonical bytes: the file name is its own SHA-256.
+Each manifest names two of them, "requests" (every request with its evidence object or error) and
+"times" (microseconds from the run's start, one per request), so its signature covers both.
 """
 
 
