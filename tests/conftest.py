@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from trustctl.demo.server import moto_server
+from trustctl.evidence import signing
+from trustctl.evidence.locker import Locker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +87,14 @@ def project(tmp_path: Path, cli: Callable[..., Ran]) -> Path:
         config.read_text().replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["us-east-1"]')
     )
     return tmp_path
+
+
+# A signing key and an empty locker (the locker tests).
+@pytest.fixture
+def key(tmp_path: Path) -> signing.Ed25519PrivateKey:
+    return signing.create_key(tmp_path / "key.pem")
+
+
+@pytest.fixture
+def locker(tmp_path: Path, key: signing.Ed25519PrivateKey) -> Locker:
+    return Locker.create(tmp_path / "locker", key)

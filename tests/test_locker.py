@@ -26,16 +26,6 @@ def call(op: str, account: str = "111111111111") -> Call:
     return Call(provider="aws", account=account, region="global", service="iam", operation=op)
 
 
-@pytest.fixture
-def key(tmp_path: Path) -> signing.Ed25519PrivateKey:
-    return signing.create_key(tmp_path / "key.pem")
-
-
-@pytest.fixture
-def locker(tmp_path: Path, key: signing.Ed25519PrivateKey) -> Locker:
-    return Locker.create(tmp_path / "locker", key)
-
-
 def write_run(locker: Locker, key: signing.Ed25519PrivateKey, payloads: dict[str, object]) -> str:
     writer = locker.begin_run(key, "Test", "sha256:cfg")
     for op, data in payloads.items():

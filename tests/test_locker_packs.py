@@ -28,16 +28,6 @@ def call(op: str, page: int = 1) -> Call:
     )
 
 
-@pytest.fixture
-def key(tmp_path: Path) -> signing.Ed25519PrivateKey:
-    return signing.create_key(tmp_path / "key.pem")
-
-
-@pytest.fixture
-def locker(tmp_path: Path, key: signing.Ed25519PrivateKey) -> Locker:
-    return Locker.create(tmp_path / "locker", key)
-
-
 def daily_run(locker: Locker, key: signing.Ed25519PrivateKey, day: int, unchanged: int = 20) -> str:
     """Unchanged responses and one whose timestamp moves every day, as RDS's does."""
     writer = locker.begin_run(key, "Test", "sha256:cfg")

@@ -235,19 +235,22 @@ def _verify_packet(path: Path, key_path: Path | None, config_path: Path | None) 
 
     trusted, source = _trusted_key(key_path, config_path)
     report = verify_packet(path, trusted, source)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
-    for problem in report.problems:
-        click.echo(f"FAILED {problem}")
-    if report.problems:
-        click.echo(
-            f"trustctl: {path}: {len(report.problems)} problem(s); the packet does not verify", err=True
-        )
-        sys.exit(EXIT_VERIFY_FAILED)
+    _report_verification(path, "packet", report.notes, report.problems)
     click.echo(
         f"verified {path}: {report.files} files, {report.runs} signed runs, {report.evidence} evidence objects, "
         f"key {report.key}" + (f" (the trusted key from {source})" if report.trusted else "")
     )
+
+
+def _report_verification(target: Path, what: str, notes: list[str], problems: list[str]) -> None:
+    """Notes on stderr, each problem as `FAILED ...`, and exit 5 if there is any problem."""
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in problems:
+        click.echo(f"FAILED {problem}")
+    if problems:
+        click.echo(f"trustctl: {target}: {len(problems)} problem(s); the {what} does not verify", err=True)
+        sys.exit(EXIT_VERIFY_FAILED)
 
 
 @main.command()
@@ -272,15 +275,7 @@ def verify(path: Path | None, key_path: Path | None, config_path: Path | None) -
         return
     target = path or pipeline.load(config_path).locker_path
     report = pipeline.verify(target)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
-    for problem in report.problems:
-        click.echo(f"FAILED {problem}")
-    if report.problems:
-        click.echo(
-            f"trustctl: {target}: {len(report.problems)} problem(s); the locker does not verify", err=True
-        )
-        sys.exit(EXIT_VERIFY_FAILED)
+    _report_verification(target, "locker", report.notes, report.problems)
     click.echo(
         f"verified {target}: {report.objects} objects, {report.runs} runs, chain head {report.head}, "
         f"key {report.key}"

@@ -16,14 +16,13 @@ from trustctl.evidence.canonical import sha256_hex
 
 if TYPE_CHECKING:
     from trustctl.evidence.locker import Locker
-    from trustctl.evidence.records import Manifest, ManifestHeader
+    from trustctl.evidence.records import RunInfo
 
 INDEX = "index.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, sequence INTEGER UNIQUE NOT NULL, digest TEXT NOT NULL,
     completed_at TEXT NOT NULL, providers TEXT NOT NULL);
-DROP TABLE IF EXISTS requests;
 """
 
 
@@ -33,14 +32,14 @@ def _connect(locker: Locker) -> sqlite3.Connection:
     return conn
 
 
-def _insert(conn: sqlite3.Connection, manifest: Manifest | ManifestHeader, digest: str) -> None:
+def _insert(conn: sqlite3.Connection, manifest: RunInfo, digest: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
         (manifest.run_id, manifest.sequence, digest, manifest.completed_at, json.dumps(manifest.providers)),
     )
 
 
-def record(locker: Locker, manifest: Manifest, digest: str) -> None:
+def record(locker: Locker, manifest: RunInfo, digest: str) -> None:
     try:
         with closing(_connect(locker)) as conn, conn:
             _insert(conn, manifest, digest)

@@ -364,10 +364,10 @@ class RunWriter:
             "completed_at": utc_iso(utc_now()),
             "providers": sorted(providers),
         }
-        data, entries, times = manifests.split(header, self.records)
-        self.locker.put_object(entries)
-        self.locker.put_object(times)
-        manifest = manifests.decode(data, self.locker.read_object_bytes)
+        data, lists = manifests.split(header, self.records)
+        for content in lists.values():
+            self.locker.put_bytes(content)
+        manifest = manifests.decode(data, lists.__getitem__)
         _crash_point("before-signature")
         write_atomic(self.path / SIGNATURE, signing.sign(self._key, data))
         _crash_point("before-manifest")

@@ -34,22 +34,18 @@ def _order(record: RequestRecord) -> tuple[Any, ...]:
     return (c.provider, c.account, c.region, c.service, c.operation, canonical_bytes(c.parameters), c.page)
 
 
-def split(header: dict[str, Any], records: list[RequestRecord]) -> tuple[bytes, Any, Any]:
-    """(header bytes, request list value, times value) for `records`; `header` lacks the list digests."""
+def split(header: dict[str, Any], records: list[RequestRecord]) -> tuple[bytes, dict[str, bytes]]:
+    """(header bytes, {address: canonical bytes} of the request list and times objects) for `records`;
+    `header` lacks the lists' addresses."""
     ordered = sorted(records, key=_order)
     entries = [r.model_dump(mode="json", exclude={"observed_at"}, exclude_none=True) for r in ordered]
     base = _moment(header["started_at"])
     offsets = [(_moment(r.observed_at) - base) // timedelta(microseconds=1) for r in ordered]
-    times = {"offsets_us": offsets}
-    full = {
-        **header,
-        "format": 2,
-        "request_count": len(ordered),
-        "requests": "sha256:" + sha256_hex(canonical_bytes(entries)),
-        "times": "sha256:" + sha256_hex(canonical_bytes(times)),
-    }
+    lists = [canonical_bytes(entries), canonical_bytes({"offsets_us": offsets})]
+    requests, times = ("sha256:" + sha256_hex(data) for data in lists)
+    full = {**header, "format": 2, "request_count": len(ordered), "requests": requests, "times": times}
     ManifestHeader.model_validate(full)
-    return canonical_bytes(full), entries, times
+    return canonical_bytes(full), dict(zip((requests, times), lists, strict=True))
 
 
 def _load(read: ObjectReader, digest: str, what: str) -> Any:
@@ -79,7 +75,11 @@ def header_of(data: bytes) -> ManifestHeader | Manifest:
 
 def decode(data: bytes, read: ObjectReader) -> Manifest:
     """The manifest in `data`, its request list and times read through `read` and checked."""
-    header = header_of(data)
+    return expand(header_of(data), read)
+
+
+def expand(header: ManifestHeader | Manifest, read: ObjectReader) -> Manifest:
+    """A header with its request list and times read through `read` and checked (format 1: as it is)."""
     if isinstance(header, Manifest):
         return header
     raw_entries = _load(read, header.requests, "request list")

@@ -58,10 +58,9 @@ class Tool(_Frozen):
     version: str
 
 
-class ManifestHeader(_Frozen):
-    """A format 2 manifest as signed on disk."""
+class RunInfo(_Frozen):
+    """What every manifest says of its run, in either format: identity, chain link, signer and times."""
 
-    format: Literal[2] = 2
     run_id: str
     sequence: int = Field(ge=1)
     previous: str | None
@@ -72,25 +71,21 @@ class ManifestHeader(_Frozen):
     started_at: str
     completed_at: str
     providers: list[str]
+
+
+class ManifestHeader(RunInfo):
+    """A format 2 manifest as signed on disk."""
+
+    format: Literal[2] = 2
     request_count: int = Field(ge=0)
     requests: str  # sha256 of the request list object: a JSON list of RequestEntry
     times: str  # sha256 of the times object: {"offsets_us": [int, ...]} from started_at
 
 
-class Manifest(_Frozen):
+class Manifest(RunInfo):
     """A run as the rest of trustctl sees it, whatever its format on disk."""
 
     format: int = MANIFEST_FORMAT
-    run_id: str
-    sequence: int = Field(ge=1)
-    previous: str | None
-    tool: Tool
-    organization: str
-    config: str
-    key: str
-    started_at: str
-    completed_at: str
-    providers: list[str]
     requests: list[RequestRecord]
     request_list: str | None = None  # format 2: the objects holding the request list and times
     times: str | None = None

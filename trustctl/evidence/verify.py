@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -17,7 +16,7 @@ from trustctl.evidence import manifests, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.locker import MANIFEST, SIGNATURE, Locker
 from trustctl.evidence.packs import member_name
-from trustctl.evidence.records import Manifest, ManifestHeader
+from trustctl.evidence.records import ManifestHeader, RunInfo
 
 
 @dataclass
@@ -72,12 +71,9 @@ def _verify_objects(locker: Locker, report: VerifyReport) -> set[str]:
     return present
 
 
-Header: TypeAlias = ManifestHeader | Manifest
-
-
 def _verify_run(
     locker: Locker, run_id: str, public: Ed25519PublicKey, present: set[str], report: VerifyReport
-) -> tuple[Header, str] | None:
+) -> tuple[RunInfo, str] | None:
     """The run's signed header and manifest digest (for the chain), its problems added to `report`."""
     base = locker.root / "runs" / run_id
     data = (base / MANIFEST).read_bytes()
@@ -105,7 +101,7 @@ def _verify_run(
     missing = [d for d in lists if d not in present]
     if not missing:
         try:
-            objects = manifests.decode(data, locker.read_object_bytes).evidence
+            objects = manifests.expand(header, locker.read_object_bytes).evidence
         except (manifests.ManifestError, LockerError) as e:
             report.problems.append(f"runs/{run_id}: request list or times do not decode ({e})")
             objects = set()
@@ -115,7 +111,7 @@ def _verify_run(
     return header, "sha256:" + sha256_hex(data)
 
 
-def _verify_chain(chain: list[tuple[Header, str]], report: VerifyReport) -> None:
+def _verify_chain(chain: list[tuple[RunInfo, str]], report: VerifyReport) -> None:
     chain.sort(key=lambda item: item[0].sequence)
     previous: str | None = None
     for position, (manifest, digest) in enumerate(chain, start=1):
@@ -142,7 +138,7 @@ def verify_locker(locker: Locker) -> VerifyReport:
         return report
     report.key = signing.fingerprint(public)
     present = _verify_objects(locker, report)
-    chain: list[tuple[Header, str]] = []
+    chain: list[tuple[RunInfo, str]] = []
     for entry in locker.run_entries():
         if not entry.complete:
             report.notes.append(f"runs/{entry.run_id}: incomplete run (no manifest); never assessed")

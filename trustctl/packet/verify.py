@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from trustctl.evidence import manifests, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.locker import MANIFEST, PUBLIC_KEY, SIGNATURE
-from trustctl.evidence.records import Manifest, ManifestHeader
+from trustctl.evidence.records import Manifest, ManifestHeader, RunInfo
 from trustctl.packet.bundle import EVIDENCE, RUNS, SIGNED_APART, SUMS, SUMS_SIGNATURE, parse_sums
 
 
@@ -87,7 +87,6 @@ def _check_sums(files: dict[str, bytes], public: Ed25519PublicKey | None, report
 
 def _cited(
     header: ManifestHeader | Manifest,
-    data: bytes,
     files: dict[str, bytes],
     present: set[str],
     name: str,
@@ -100,7 +99,7 @@ def _cited(
     if any(d.removeprefix("sha256:") not in present for d in lists):
         return lists
     try:
-        return manifests.decode(data, lambda d: files[EVIDENCE + d.removeprefix("sha256:")]).objects
+        return manifests.expand(header, lambda d: files[EVIDENCE + d.removeprefix("sha256:")]).objects
     except manifests.ManifestError as e:
         report.problems.append(f"{name}: its request list or times do not decode ({e}) (changed)")
         return lists
@@ -108,7 +107,7 @@ def _cited(
 
 def _check_runs(files: dict[str, bytes], public: Ed25519PublicKey | None, report: PacketReport) -> None:
     present = {name.removeprefix(EVIDENCE) for name in files if name.startswith(EVIDENCE)}
-    chain: dict[int, tuple[ManifestHeader | Manifest, str]] = {}
+    chain: dict[int, tuple[RunInfo, str]] = {}
     for name in sorted(n for n in files if n.startswith(RUNS) and n.endswith("/" + MANIFEST)):
         run_id = name.removeprefix(RUNS).removesuffix("/" + MANIFEST)
         data = files[name]
@@ -132,18 +131,18 @@ def _check_runs(files: dict[str, bytes], public: Ed25519PublicKey | None, report
             report.problems.append(
                 f"{name}: records signing key {manifest.key}, not the packet's {report.key}"
             )
-        for digest in sorted(_cited(manifest, data, files, present, name, report)):
+        for digest in sorted(_cited(manifest, files, present, name, report)):
             if digest.removeprefix("sha256:") not in present:
                 report.problems.append(
                     f"{EVIDENCE}{digest.removeprefix('sha256:')}: removed (cited by run {run_id})"
                 )
         chain[manifest.sequence] = (manifest, "sha256:" + sha256_hex(data))
         report.runs += 1
-    for sequence, (manifest, _) in sorted(chain.items()):
+    for sequence, (run, _) in sorted(chain.items()):
         before = chain.get(sequence - 1)
-        if before is not None and manifest.previous != before[1]:
+        if before is not None and run.previous != before[1]:
             report.problems.append(
-                f"{RUNS}{manifest.run_id}/{MANIFEST}: does not chain to run {before[0].run_id} (reordered or changed)"
+                f"{RUNS}{run.run_id}/{MANIFEST}: does not chain to run {before[0].run_id} (reordered or changed)"
             )
 
 

@@ -14,22 +14,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from trustctl.controls.results import Result
 from trustctl.packet.model import Packet
 
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
-RESULT_COLUMNS = (
-    "check",
-    "control",
-    "status",
-    "severity",
-    "provider",
-    "account",
-    "region",
-    "resource",
-    "reason",
-    "requirements",
-    "evidence",
-)
+RESULT_COLUMNS = tuple(Result.model_fields)
 
 
 def _naive(moment: datetime | None) -> datetime | None:
