@@ -13,13 +13,22 @@ import boto3
 import pytest
 
 from tests.conftest import Ran
+from trustctl.collectors.aws.storage import ACCOUNT_BLOCK_ACTION, IAM_ACTIONS
 
 Cli = Callable[..., Ran]
-# moto's IAM enforcement checks some S3 reads under other action names than AWS does
-# (GetBucketEncryption as s3:ListBucket; S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock).
-MOTO_ACTION_ALIASES = ["s3:ListBucket", "s3:GetPublicAccessBlock"]
-# With enforcement on, moto rejects every EFS and AWS Backup request with SignatureDoesNotMatch,
-# whatever the policy (even Action "*"): those services cannot be judged here.
+# AWS authorizes S3 by IAM action (ListBuckets needs s3:ListAllMyBuckets); moto's IAM enforcement
+# (5.2.6 on) by `signing-name:Operation`, the operation its router matched (s3:ListBuckets). The
+# test user holds the printed policy plus, for each S3 action it grants, moto's name for it; a
+# policy without an action therefore lacks both names.
+MOTO_S3_NAMES = {
+    **{action: f"s3:{operation}" for operation, action in IAM_ACTIONS.items()},
+    ACCOUNT_BLOCK_ACTION: "s3:GetPublicAccessBlock",  # S3 Control signs as s3
+}
+# With enforcement on, moto rejects every EFS, AWS Backup and GuardDuty request with
+# SignatureDoesNotMatch, whatever the policy (even Action "*"): for a request without a body it
+# hashes the query parameters (or, when there are none, the headers) as the payload, where the SDK
+# hashed an empty one. S3 is spared because its SDK sends the payload hash in a header. Those
+# services cannot be judged here.
 MOTO_UNVERIFIABLE = "SignatureDoesNotMatch"
 
 
@@ -32,8 +41,7 @@ def enforced(aws: str, post: Callable[..., Any]) -> Iterator[Callable[[dict[str,
     """Returns a function: policy -> environment of a new user holding only that policy, with IAM enforced."""
 
     def user_with(policy: dict[str, Any]) -> dict[str, str]:
-        alias = {"Effect": "Allow", "Action": MOTO_ACTION_ALIASES, "Resource": "*"}
-        policy = {**policy, "Statement": [*policy["Statement"], alias]}
+        policy = in_moto_names(policy)
         iam = boto3.client("iam")
         iam.create_user(UserName="auditor")
         arn = iam.create_policy(PolicyName="trustctl", PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
@@ -49,6 +57,16 @@ def enforced(aws: str, post: Callable[..., Any]) -> Iterator[Callable[[dict[str,
 
     yield user_with
     _relax(aws)
+
+
+def in_moto_names(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy with moto's name beside each S3 action it grants."""
+
+    def statement(s: dict[str, Any]) -> dict[str, Any]:
+        actions = [s["Action"]] if isinstance(s["Action"], str) else s["Action"]
+        return {**s, "Action": [*actions, *(MOTO_S3_NAMES[a] for a in actions if a in MOTO_S3_NAMES)]}
+
+    return {**policy, "Statement": [statement(s) for s in policy["Statement"]]}
 
 
 def _reset_auth(endpoint: str, unauthenticated_calls: bytes) -> None:
@@ -89,6 +107,7 @@ def test_printed_policy_is_read_only(cli: Cli) -> None:
 def test_a_user_with_only_the_printed_policy_collects_without_errors(
     project: Path, cli: Cli, enforced: Callable[[dict[str, Any]], dict[str, str]]
 ) -> None:
+    boto3.client("s3").create_bucket(Bucket="audit-logs")  # so the eight per-bucket reads are sent
     env = enforced(printed_policy(cli))
     ran = cli("collect", "aws", env=env)
     failed_calls = [line for line in ran.stderr.splitlines() if line.strip().startswith("error ")]
@@ -99,6 +118,7 @@ def test_a_user_with_only_the_printed_policy_collects_without_errors(
     assert {
         "aws.iam.user_console_mfa",
         "aws.s3.account_public_access_block",
+        "aws.s3.default_encryption",
         "aws.rds.public_access",
         "aws.ec2.open_admin_ports",
         "aws.cloudtrail.multi_region",
