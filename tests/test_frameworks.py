@@ -14,7 +14,7 @@ from trustctl.controls.catalog import load_catalog
 from trustctl.frameworks.loader import CatalogError, load_frameworks, parse_framework, validate_references
 from trustctl.frameworks.scope import requirement_lookup, scoped_requirements
 
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "tests" / "reference"  # vendored facts: see tests/reference/README.md
 
 
 def reference(path: str) -> Any:
