@@ -4,16 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench bench-org bench-packet clean
+.PHONY: setup demo test lint bench bench-org bench-packet clean lock
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+# Installs are pinned by constraints.txt; `make lock` is the only thing that moves them.
+$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[demo,dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo,dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Rewrites constraints.txt with the newest versions pyproject.toml's ranges allow, resolved in a
+# throwaway venv (.venv is left alone); review the diff and run `make test` before committing it.
+lock:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; set -e; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/pip" install --quiet --upgrade pip; \
+	"$$tmp/venv/bin/pip" install --quiet -e '.[demo,dev]'; \
+	{ grep '^#' constraints.txt || true; \
+	  "$$tmp/venv/bin/pip" freeze --exclude-editable | grep -vi '^trustctl[=@ ]'; } > "$$tmp/constraints.txt"; \
+	cp "$$tmp/constraints.txt" constraints.txt; \
+	echo "constraints.txt rewritten: review \`git diff constraints.txt\`, then run make test"
 
 demo: $(STAMP)
 	$(BIN)/trustctl demo --out trustctl-demo
