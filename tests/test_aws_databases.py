@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 
 from tests.conftest import Ran
 from trustctl.collectors.aws.clients import is_allowed
+from trustctl.collectors.aws.runner import declared_operations, operations_of
 from trustctl.collectors.aws.databases import COLLECTORS, DynamoDbCollector, KmsCollector, RdsCollector
 from trustctl.collectors.base import Outcome, Scope, store
 from trustctl.config import PolicyConfig
@@ -278,8 +279,8 @@ def test_checks_are_registered_with_their_controls() -> None:
         "aws.kms.key_rotation": "CRY-03",
     }
     assert set(DATA_STORES) <= {n.resource_type for n in NORMALIZERS}
-    permissions = [p for c in COLLECTORS for p in c.permissions]
-    assert all(is_allowed(p.split(":")[1]) for p in permissions)
+    operations = [p for c in COLLECTORS for p in operations_of(c)]
+    assert all(is_allowed(p, declared_operations()) for p in operations)
 
 
 def facts_of(tmp_path: Path, outcomes: Iterable[Outcome]) -> FactSet:

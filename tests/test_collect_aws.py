@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import Ran
 from trustctl import pipeline
 from trustctl.collectors.aws.clients import ClientFactory, ReadOnlyViolation, is_allowed
+from trustctl.collectors.aws.runner import declared_operations
 from trustctl.config import AwsConfig
 from trustctl.demo.seed import seed
 
@@ -100,7 +101,7 @@ def test_collectors_only_make_read_calls(aws: str, tmp_path: Path) -> None:
 
     def record(model: Any, **_: Any) -> None:
         with lock:
-            seen.add(f"{model.service_model.service_name}:{model.name}")
+            seen.add(f"{model.service_model.signing_name}:{model.name}")
 
     def hook(client: Any) -> None:
         client.meta.events.register("before-call", record)
@@ -114,20 +115,44 @@ def test_collectors_only_make_read_calls(aws: str, tmp_path: Path) -> None:
         "AssumeRole",
         "DescribeRegions",
     }
-    mutating = [op for op in seen if not is_allowed(op.split(":")[1])]
-    assert mutating == []
-    # Every recorded request in the manifest is a read as well.
-    assert all(is_allowed(r.call.operation) for r in collected.manifest.requests)
+    # Every operation sent is declared by a collector (the guard's allow-list) ...
+    assert sorted(op for op in seen if not is_allowed(op, declared_operations())) == []
+    # ... and every declared operation is a read that returns no secret values.
+    for op in declared_operations():
+        name = op.split(":")[1]
+        assert name.startswith(("Get", "List", "Describe")) or name in ("GenerateCredentialReport", "AssumeRole")
 
 
 def test_clients_refuse_mutating_and_secret_calls(aws: str) -> None:
-    factory = ClientFactory(AwsConfig())
+    sent: list[str] = []
+
+    def watch(client: Any) -> None:
+        client.meta.events.register("before-send", lambda request, **_: sent.append(request.url))
+
+    factory = ClientFactory(AwsConfig(), hooks=[watch])
     session = factory.base_session()
-    with pytest.raises(ReadOnlyViolation):
-        factory.client(session, "iam", "us-east-1").create_user(UserName="x")
-    with pytest.raises(ReadOnlyViolation):
-        factory.client(session, "secretsmanager", "us-east-1").get_secret_value(SecretId="x")
+    boto3.client("s3").create_bucket(Bucket="secret-bucket")
+    boto3.client("s3").put_object(Bucket="secret-bucket", Key="k", Body=b"secret")
+    refused = [
+        ("iam", lambda c: c.create_user(UserName="x")),
+        ("secretsmanager", lambda c: c.get_secret_value(SecretId="x")),
+        # Named like reads, but they return secrets: object content, parameter values, a function's
+        # environment, an instance's user data. Refused because no collector declares them.
+        ("s3", lambda c: c.get_object(Bucket="secret-bucket", Key="k")),
+        ("ssm", lambda c: c.get_parameter_history(Name="p", WithDecryption=True)),
+        ("lambda", lambda c: c.get_function(FunctionName="f")),
+        ("ec2", lambda c: c.describe_instance_attribute(InstanceId="i-1", Attribute="userData")),
+        # A read no collector declares is refused too: the allow-list is what collectors declare.
+        ("iam", lambda c: c.list_users()),
+    ]
+    for service, send in refused:
+        with pytest.raises(ReadOnlyViolation, match="no trustctl collector declares it"):
+            send(factory.client(session, service, "us-east-1"))
+    assert sent == []  # refused before anything reached the endpoint
     assert boto3.client("iam").list_users()["Users"] == []
+    # A declared read goes through.
+    assert "Buckets" in factory.client(session, "s3", "us-east-1").list_buckets()
+    assert len(sent) == 1
 
 
 def test_profile_from_config_uses_the_standard_credential_chain(aws: str, project: Path, cli: Cli) -> None:

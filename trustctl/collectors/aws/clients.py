@@ -1,16 +1,16 @@
-"""boto3 sessions and clients, with adaptive retries and a guard that refuses any non-read call.
+"""boto3 sessions and clients, with adaptive retries and a guard that refuses any undeclared call.
 
 The guard is defence in depth: collectors only call read operations, and every client trustctl
-creates also refuses, before anything is sent, an operation that is not a read or that returns
-secret values.
+creates refuses, before anything is sent, an operation that no collector declares (the same
+declarations `trustctl permissions aws` prints). A name pattern is not enough: `s3:GetObject`,
+`lambda:GetFunction` or `ec2:DescribeInstanceAttribute` look like reads and return secrets.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,13 +20,11 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ProfileNotFound
 
 from trustctl import __version__
+from trustctl.collectors.aws.calls import refuse_empty_document
 from trustctl.config import AwsConfig
 from trustctl.errors import TrustctlError
 
-READ_OPERATION = re.compile(r"^(Get|List|Describe|Search)[A-Z]")
-# Operations that are not named like reads but change nothing a customer owns.
-ALLOWED_EXTRA = frozenset({"GenerateCredentialReport", "AssumeRole"})
-# Reads that return secret values: never called.
+# Reads that return secret values: refused even if a collector declared one by mistake.
 SECRET_READS = frozenset(
     {
         "GetSecretValue",
@@ -34,10 +32,17 @@ SECRET_READS = frozenset(
         "GetParameter",
         "GetParameters",
         "GetParametersByPath",
+        "GetParameterHistory",
         "GetPasswordData",
         "GetAuthorizationToken",
         "GetSessionToken",
         "GetFederationToken",
+        "GetObject",
+        "GetFunction",
+        "GetFunctionConfiguration",
+        "DescribeInstanceAttribute",
+        "Decrypt",
+        "GenerateDataKey",
     }
 )
 
@@ -48,17 +53,26 @@ class ReadOnlyViolation(RuntimeError):
     """A collector tried to call an operation trustctl must never call."""
 
 
-def is_allowed(operation: str) -> bool:
-    if operation in SECRET_READS:
-        return False
-    return operation in ALLOWED_EXTRA or bool(READ_OPERATION.match(operation))
+def qualified(model: Any) -> str:
+    """`signing-name:Operation`, the form collectors declare (`s3:ListBuckets`, `sso:ListInstances`)."""
+    return f"{model.service_model.signing_name}:{model.name}"
 
 
-def _guard(model: Any, **_: Any) -> None:
-    if not is_allowed(model.name):
-        raise ReadOnlyViolation(
-            f"refused to call {model.service_model.service_name}:{model.name} (not read-only)"
-        )
+def is_allowed(operation: str, allowed: Collection[str]) -> bool:
+    """Whether a `signing-name:Operation` may be sent: declared, and not a secret-returning read."""
+    return operation in allowed and operation.partition(":")[2] not in SECRET_READS
+
+
+def _guard(allowed: frozenset[str]) -> Callable[..., None]:
+    def guard(model: Any, **_: Any) -> None:
+        name = qualified(model)
+        if not is_allowed(name, allowed):
+            raise ReadOnlyViolation(
+                f"refused to call {name}: no trustctl collector declares it "
+                "(trustctl only sends the read operations `trustctl permissions aws` lists)"
+            )
+
+    return guard
 
 
 @dataclass(frozen=True)
@@ -103,9 +117,20 @@ class ClientFactory:
     """One client per (account, service, region), all from one boto3 session; client creation is
     serialised (boto3 sessions are not thread-safe), calls are not."""
 
-    def __init__(self, settings: AwsConfig, hooks: list[ClientHook] | None = None) -> None:
+    def __init__(
+        self,
+        settings: AwsConfig,
+        hooks: list[ClientHook] | None = None,
+        allowed: Collection[str] | None = None,
+    ) -> None:
+        """`allowed`: the operations clients may send; by default those the default collectors declare."""
+        if allowed is None:
+            from trustctl.collectors.aws.runner import declared_operations  # runner imports this module
+
+            allowed = declared_operations()
         self.settings = settings
         self.hooks = list(hooks or [])
+        self._guard = _guard(frozenset(allowed))
         self._lock = threading.Lock()
         self._base: boto3.Session | None = None
         self._botocore_config = BotoConfig(
@@ -143,7 +168,8 @@ class ClientFactory:
                 )
             else:
                 client = session.client(service, region_name=region, config=self._botocore_config)
-        client.meta.events.register("before-call", _guard)
+        client.meta.events.register("before-call", self._guard)
+        client.meta.events.register("before-parse", refuse_empty_document, unique_id="trustctl-empty-body")
         if service == "s3control":
             honour_host_prefix_setting(client)
         for hook in self.hooks:

@@ -113,7 +113,7 @@ def collect_aws(
     collectors: Sequence[AwsCollector] | None = None,
 ) -> AwsSummary:
     """One collection of every account and region in scope into `sink`."""
-    factory = factory or ClientFactory(settings)
+    factory = factory or ClientFactory(settings, allowed=declared_operations(collectors))
     progress = progress or NoProgress()
     defaults = collectors is None  # worker processes can only rebuild the default collectors
     collectors = list(collectors if collectors is not None else default_collectors())
@@ -160,6 +160,22 @@ def collect_aws(
             future.result()
             progress.advance(futures[future])
     return summary
+
+
+def operations_of(collector: AwsCollector) -> tuple[str, ...]:
+    """The API operations a collector calls, as `signing-name:Operation`. Most IAM actions are named
+    after their operation; a collector whose are not (S3) declares `operations` beside `permissions`."""
+    return tuple(getattr(collector, "operations", None) or collector.permissions)
+
+
+def declared_operations(
+    collectors: Sequence[AwsCollector] | None = None, organization: bool = True
+) -> frozenset[str]:
+    """Every operation trustctl may send: the client guard's allow-list."""
+    operations = set(SCOPE_PERMISSIONS) | (set(ORGANIZATION_PERMISSIONS) if organization else set())
+    for collector in collectors if collectors is not None else default_collectors():
+        operations.update(operations_of(collector))
+    return frozenset(operations)
 
 
 def required_permissions(

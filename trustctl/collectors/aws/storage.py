@@ -63,6 +63,7 @@ class S3BucketCollector:
     service = "s3"
     is_global = True
     permissions = tuple(IAM_ACTIONS.values())
+    operations = tuple(f"s3:{operation}" for operation in IAM_ACTIONS)
 
     def __init__(self, workers: int = 8) -> None:
         # workers=1 keeps the calls in a fixed order (botocore's Stubber expects one).
@@ -99,6 +100,7 @@ class S3AccountPublicAccessBlockCollector:
     service = "s3control"
     is_global = True
     permissions = (ACCOUNT_BLOCK_ACTION,)
+    operations = ("s3:GetPublicAccessBlock",)  # S3 Control signs as s3
 
     def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
         honour_host_prefix_setting(client)  # also for clients not made by ClientFactory (tests)
