@@ -27,7 +27,12 @@ DETAIL_ERRORS = "detail_errors"
 ACCOUNT_WIDE = {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
 # Without the list of enabled regions, no regional service was collected for the account.
 REGIONAL_ACCOUNT_WIDE = ACCOUNT_WIDE | {("ec2", "DescribeRegions")}
+# Failures of these calls leave the population itself unknown: the organization's member accounts
+# were never listed, so none of them was collected. Every table reports `error` for the scope
+# (provider, managing account, MEMBERS), instead of a smaller population that looks complete.
+POPULATION_WIDE = {("organizations", "ListAccounts")}
 GLOBAL = "global"
+MEMBERS = "members"
 
 ScopeKey = tuple[str, str, str]  # provider, account, region
 
@@ -100,7 +105,10 @@ def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
 def error_text(record: RequestRecord) -> str:
     """How a failed request reads in a result: the call and the reason (which names the permission)."""
     assert record.error is not None
-    return f"{record.call.service}:{record.call.operation} could not be collected: {record.error.message}"
+    text = f"{record.call.service}:{record.call.operation} could not be collected: {record.error.message}"
+    if (record.call.service, record.call.operation) in POPULATION_WIDE:
+        text += "; the organization's member accounts are unknown, so none of them was checked"
+    return text
 
 
 def detail_errors(
@@ -140,6 +148,8 @@ def normalize(evidence: Evidence, normalizer: Normalizer) -> FactTable:
         crashed = record.error is not None and record.error.code == "CollectorError" and key[0] in services
         if key in needs or crashed:
             scope = (provider, record.call.account, record.call.region if normalizer.regional else GLOBAL)
+        elif key in POPULATION_WIDE:
+            scope = (provider, record.call.account, MEMBERS)
         elif key in account_wide:
             scope = (provider, record.call.account, GLOBAL)
         else:

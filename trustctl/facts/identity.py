@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.facts.base import GLOBAL, Evidence, FactTable, ScopeKey, error_text
+from trustctl.facts.base import GLOBAL, MEMBERS, Evidence, FactTable, ScopeKey, error_text
 from trustctl.identity.emails import local_part, normalize_email
 
 ACCOUNT = "identity.account"
@@ -173,9 +173,10 @@ def _aws_sources(ev: Evidence, tables: Mapping[str, FactTable], src: Sources, ma
     users = tables.get("aws.iam.user")
     if users is not None:
         src.systems |= {f"aws:{account}" for _, account, _ in users.scopes}
-        for (_, account, _), reasons in users.errors.items():
+        for (_, account, region), reasons in users.errors.items():
+            system = f"aws:{account}/{MEMBERS}" if region == MEMBERS else f"aws:{account}"
             for reason in reasons:
-                src.error(f"aws:{account}", reason)
+                src.error(system, reason)
         for user in users.frame.itertuples(index=False):
             if getattr(user, "password_enabled", None) is not True:
                 continue  # no console password: a workload identity, not a person's sign-in

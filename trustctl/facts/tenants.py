@@ -17,7 +17,7 @@ import pandas as pd
 
 from trustctl.config import TenantConfig
 from trustctl.facts.aws_datastores import DATASTORE
-from trustctl.facts.base import GLOBAL, FactTable, ScopeKey, present
+from trustctl.facts.base import GLOBAL, MEMBERS, FactTable, ScopeKey, present
 
 TENANT = "isolation.tenant"
 PROVIDER = "isolation"
@@ -137,8 +137,10 @@ def _errors(tables: Mapping[str, FactTable], types: Sequence[str], tenant: Tenan
     reasons: list[str] = []
     for store_type in types:
         table = tables.get(store_type)
-        for (provider, account, _), found in table.errors.items() if table else []:
-            own = account in tenant.aws_accounts or account in tenant.gcp_projects
+        for (provider, account, region), found in table.errors.items() if table else []:
+            # Unlisted member accounts may be the tenant's own accounts.
+            unlisted = region == MEMBERS and bool(tenant.aws_accounts)
+            own = unlisted or account in tenant.aws_accounts or account in tenant.gcp_projects
             by_tag = (provider == "aws" and bool(tenant.tag)) or (
                 provider == "gcp" and bool(tenant.gcp_labels)
             )

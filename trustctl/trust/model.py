@@ -15,6 +15,7 @@ from trustctl.controls.catalog import load_catalog
 from trustctl.controls.checks.isolation import backed_up, newest_recovery_point
 from trustctl.controls.registry import Context
 from trustctl.controls.results import Result, Status
+from trustctl.facts.base import MEMBERS
 from trustctl.frameworks.readiness import Readiness
 from trustctl.trust.statements import AREAS, FAMILY_AREA, STATEMENTS
 
@@ -45,16 +46,20 @@ class Line:
     unverified: int
     noun: str
     predicate: str
+    unlisted: bool = False  # some of the population could not even be listed: the total is a floor
 
     @property
     def ok(self) -> bool:
-        return self.passed == self.total and not self.unverified
+        return self.passed == self.total and not self.unverified and not self.unlisted
 
     @property
     def text(self) -> str:
-        whole = self.passed == self.total and self.total > 1
+        whole = self.passed == self.total and self.total > 1 and not self.unlisted
         count = f"All {self.total}" if whole else f"{self.passed} of {self.total}"
-        tail = f" ({self.unverified} could not be verified)" if self.unverified else ""
+        tails = [f"{self.unverified} could not be verified"] if self.unverified else []
+        if self.unlisted:
+            tails.append("more could not be listed, so the count is incomplete")
+        tail = f" ({'; '.join(tails)})" if tails else ""
         return f"{count} {self.noun} {self.predicate}{tail}"
 
 
@@ -124,12 +129,21 @@ def _lines(results: list[Result]) -> dict[str, list[Line]]:
     by_check: dict[str, Counter[str]] = {}
     for r in results:
         if r.check in STATEMENTS and r.status is not Status.NOT_APPLICABLE:
-            by_check.setdefault(r.check, Counter())[r.status.value] += 1
+            # An unlisted population is not one more item: it is an unknown number of them.
+            status = "unlisted" if r.region == MEMBERS else r.status.value
+            by_check.setdefault(r.check, Counter())[status] += 1
     lines: dict[str, list[Line]] = {}
     for check, counts in sorted(by_check.items()):
         statement = STATEMENTS[check]
-        total = sum(counts.values())
-        line = Line(counts["pass"], total, counts["error"], statement.noun, statement.predicate)
+        total = sum(n for status, n in counts.items() if status != "unlisted")
+        line = Line(
+            counts["pass"],
+            total,
+            counts["error"],
+            statement.noun,
+            statement.predicate,
+            unlisted=bool(counts["unlisted"]),
+        )
         lines.setdefault(statement.area, []).append(line)
     return lines
 
