@@ -24,7 +24,7 @@ from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import Context, all_checks
 from trustctl.controls.results import Result, Severity
 from trustctl.errors import ConfigError, InputError, LockerError
-from trustctl.evidence import documents, signing
+from trustctl.evidence import documents, redact, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.documents import Document
 from trustctl.evidence.locker import Locker
@@ -99,7 +99,9 @@ def collect(
     prepared = identity_runner.prepare(config) if "identity" in providers else None
     locker = open_locker(config)
     key = signing.load_private_key(config.key_path)
-    writer = locker.begin_run(key, config.organization.name, config.digest)
+    # The configured tokens are known values: redacted wherever a response or error echoes one.
+    redactor = redact.from_environment(app.token_env for app in config.identity.scim)
+    writer = locker.begin_run(key, config.organization.name, config.digest, redactor)
     try:
         summary = AwsSummary()
         if "aws" in providers:

@@ -34,11 +34,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from trustctl import __version__
 from trustctl.errors import LockerError, NoEvidenceError
-from trustctl.evidence import index, manifests, signing
+from trustctl.evidence import index, manifests, redact, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable, utc_iso
 from trustctl.evidence.compress import Prepared
 from trustctl.evidence.files import write_atomic
 from trustctl.evidence.packs import PackStore
+from trustctl.evidence.redact import Redactor
 from trustctl.evidence.records import Call, CallError, Manifest, RequestRecord, Tool
 
 MARKER = "LOCKER"
@@ -285,18 +286,33 @@ class Locker:
             raise NoEvidenceError(f"{self.root}: no complete run named {run_id}.")
         return self.read_manifest(run_id)
 
-    def begin_run(self, key: Ed25519PrivateKey, organization: str, config_digest: str) -> RunWriter:
-        return RunWriter(self, key, organization, config_digest)
+    def begin_run(
+        self,
+        key: Ed25519PrivateKey,
+        organization: str,
+        config_digest: str,
+        redactor: Redactor | None = None,
+    ) -> RunWriter:
+        return RunWriter(self, key, organization, config_digest, redactor)
 
 
 class RunWriter:
     """One run being written: objects as they arrive (thread-safe), the manifest last.
 
-    Holds an exclusive lock on the locker so two runs never fork the hash chain.
+    Holds an exclusive lock on the locker so two runs never fork the hash chain. Every response and
+    error passes through the redactor before it is hashed: the one door credentials could enter by.
     """
 
-    def __init__(self, locker: Locker, key: Ed25519PrivateKey, organization: str, config_digest: str) -> None:
+    def __init__(
+        self,
+        locker: Locker,
+        key: Ed25519PrivateKey,
+        organization: str,
+        config_digest: str,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.locker = locker
+        self._redactor = redactor or redact.from_environment()
         self._key = key
         self._organization = organization
         self._config = config_digest
@@ -322,7 +338,8 @@ class RunWriter:
         self._objects_written = 0
 
     def record_response(self, call: Call, data: Any, observed_at: datetime) -> str:
-        digest = self.locker.put_object(data)
+        digest = self.locker.put_bytes(self._redactor.json_bytes(canonical_bytes(to_jsonable(data))))
+        call = self._redactor.call(call)
         with self._mutex:
             self._records.append(RequestRecord(call=call, observed_at=utc_iso(observed_at), object=digest))
             self._objects_written += 1
@@ -333,12 +350,17 @@ class RunWriter:
     def record_bytes(
         self, call: Call, data: bytes, observed_at: datetime, prepared: Prepared | None = None
     ) -> str:
-        digest = self.locker.put_bytes(data, prepared)
+        digest = self.locker.put_bytes(data, prepared)  # a file as given: its hash is the proof
+        call = self._redactor.call(call)
         with self._mutex:
             self._records.append(RequestRecord(call=call, observed_at=utc_iso(observed_at), object=digest))
         return digest
 
     def record_error(self, call: Call, error: CallError, observed_at: datetime) -> None:
+        call = self._redactor.call(call)
+        error = error.model_copy(
+            update={"code": self._redactor.text(error.code), "message": self._redactor.text(error.message)}
+        )
         with self._mutex:
             self._records.append(RequestRecord(call=call, observed_at=utc_iso(observed_at), error=error))
 
