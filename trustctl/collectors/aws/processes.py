@@ -5,11 +5,18 @@ whatever its thread count. With `[aws] processes = N`, the (account, region, ser
 split into chunks that N spawned workers run on their own thread pools; the parent stores every
 outcome in the evidence sink, so the run, its manifest and its signature are the same as with one
 process. Assumed-role credentials reach the workers through the process pipe, never through disk.
+Workers end with the parent, even when it is SIGKILLed, so a killed collect leaves nothing running.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -20,6 +27,7 @@ from trustctl.collectors.base import Outcome
 from trustctl.config import AwsConfig
 
 _FACTORY: list[ClientFactory] = []  # one per worker process, created on its first chunk
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,36 @@ class RemoteTask:
     credentials: dict[str, str] | None  # None: the worker's own (home account) credentials
     region: str
     label: str
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when `parent` ends, however it ends.
+
+    An idle worker blocks on its call queue, whose write end it holds itself (the queue is pickled
+    whole into it), so it never sees the parent go; nor does the resource tracker that the queues'
+    named semaphores start under "spawn", because every worker holds its pipe open too. Once the
+    workers are gone, the tracker reads EOF and exits.
+    """
+    if sys.platform == "linux":
+        # The kernel signals us when the thread that started us ends: run_in_processes starts every
+        # worker from the thread that then waits on the pool until it shuts down.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    else:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    # The parent may have died while we were starting (importing takes seconds), before anything
+    # above could notice; we were reparented then.
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Where there is no parent-death signal: poll, since reparenting is all we can see."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _run_chunk(settings: AwsConfig, tasks: list[RemoteTask], threads: int) -> list[Outcome]:
@@ -84,7 +122,9 @@ def run_in_processes(
     # Round-robin, so each chunk mixes accounts and services and chunks take similar time.
     chunks = [list(tasks[i::chunk_count]) for i in range(chunk_count)]
     context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         futures = {pool.submit(_run_chunk, settings, chunk, threads): chunk for chunk in chunks if chunk}
         for future in as_completed(futures):
             for outcome in future.result():
