@@ -45,6 +45,34 @@ DENIED = frozenset(
 )
 
 
+# Where a member of an output shape is read from when it is not in the body.
+OUTSIDE_BODY = frozenset({"header", "headers", "statusCode"})
+
+
+class EmptyResponse(Exception):
+    """A 2xx answer without a body to an operation whose answer is a document."""
+
+
+def refuse_empty_document(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore `before-parse` handler: an empty 2xx body is not an empty result.
+
+    botocore parses a zero-length JSON or REST body as `{}`, so a proxy or service answering nothing
+    would read as "no selections, no trails, no policy". An empty XML document such as S3's
+    `<VersioningConfiguration/>` has a body and is a real answer; only zero bytes are refused.
+    """
+    if not 200 <= int(response_dict.get("status_code", 0)) < 300 or operation_model.has_streaming_output:
+        return
+    if response_dict.get("body"):
+        return
+    shape = operation_model.output_shape
+    members = shape.members.values() if shape is not None else ()
+    if any(m.serialization.get("location") not in OUTSIDE_BODY for m in members):
+        raise EmptyResponse(
+            f"{operation_model.name} returned an empty response where the API returns a document "
+            "(an endpoint or proxy answered without a body); collect again"
+        )
+
+
 def operation_name(client: Any, method: str) -> str:
     return str(client.meta.method_to_api_mapping[method])
 
@@ -83,6 +111,8 @@ def describe_error(exc: Exception, client: Any, method: str) -> CallError:
         else:
             message = f"{operation} failed ({code}): {message}"
         return CallError(code=code, message=message, permission=permission)
+    if isinstance(exc, EmptyResponse):
+        return CallError(code="EmptyResponse", message=str(exc), permission=permission)
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         return CallError(code="Timeout", message=f"{operation} timed out ({exc})", permission=permission)
     if isinstance(exc, EndpointConnectionError):
