@@ -15,8 +15,8 @@ from botocore.stub import Stubber
 
 from tests.conftest import Ran
 from trustctl.collectors.aws.clients import is_allowed
-from trustctl.collectors.aws.runner import declared_operations, operations_of
 from trustctl.collectors.aws.databases import COLLECTORS, DynamoDbCollector, KmsCollector, RdsCollector
+from trustctl.collectors.aws.runner import declared_operations, operations_of
 from trustctl.collectors.base import Outcome, Scope, store
 from trustctl.config import PolicyConfig
 from trustctl.controls.checks import aws_databases  # noqa: F401  (registers the checks)
@@ -514,6 +514,21 @@ def test_kms_rotation_from_stubbed_responses(tmp_path: Path) -> None:
     assert stale.status.value == "fail"
     assert "(alias/exports) has automatic rotation off; the key is 700 days old" in stale.reason
     assert found[arn["denied"]].status.value == "error" and "kms:DescribeKey" in found[arn["denied"]].reason
+
+
+def test_kms_aliases_denied_leaves_rotation_unknown(tmp_path: Path) -> None:
+    """moto makes its aws/ebs key CUSTOMER-managed; only its alias says AWS manages it. Without the
+    aliases no key can be told apart from an AWS managed one, so none fails rotation (issue 14)."""
+    client, stub = stubbed("kms")
+    ebs = kms_key("ebs", datetime.now(UTC) - timedelta(days=10))
+    stub.add_client_error("list_aliases", "AccessDeniedException", "not authorized")
+    stub.add_response("list_keys", {"Keys": [{"KeyId": "ebs", "KeyArn": ebs["Arn"]}], "Truncated": False})
+    stub.add_response("describe_key", {"KeyMetadata": ebs}, {"KeyId": ebs["Arn"]})
+    stub.add_response("get_key_rotation_status", {"KeyRotationEnabled": False}, {"KeyId": ebs["Arn"]})
+    with stub:
+        outcomes = list(KmsCollector().collect(client, SCOPE))
+    found = results_of(facts_of(tmp_path, outcomes))[("aws.kms.key_rotation", ebs["Arn"])]
+    assert found.status.value == "error" and "grant kms:ListAliases" in found.reason
 
 
 def test_demo_databases_end_to_end(aws: str, project: Path, cli: Cli) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from trustctl.evidence.records import RequestRecord
-from trustctl.facts.base import DETAIL_ERRORS, Evidence, Normalizer, detail_errors, frame
+from trustctl.facts.base import DETAIL_ERRORS, Evidence, Normalizer, detail_errors, error_text, frame
 
 INSTANCES = ("rds", "DescribeDBInstances")
 CLUSTERS = ("rds", "DescribeDBClusters")
@@ -250,6 +250,9 @@ def build_keys(ev: Evidence) -> pd.DataFrame:
     errors = detail_errors(ev, "aws", "kms", (KEY[1], ROTATION[1]), key="KeyId")
     metadata = _by_parameter(ev, KEY, "KeyId")
     rotation = _by_parameter(ev, ROTATION, "KeyId")
+    # Aliases tell AWS managed keys (alias/aws/...) from customer keys: where they could not be listed,
+    # no key of that account and region can be judged as a customer key.
+    unlisted = {(r.call.account, r.call.region): error_text(r) for r in ev.failures_of("aws", *ALIASES)}
     aliases: dict[tuple[str, str, str], list[tuple[str, str | None]]] = defaultdict(list)
     for record, alias in _items(ev, ALIASES, "Aliases"):
         if alias.get("TargetKeyId"):
@@ -266,6 +269,9 @@ def build_keys(ev: Evidence) -> pd.DataFrame:
         rotates = status[0][1] if status and "Absent" not in status[0][1] else {}
         named = aliases.get((account, record.call.region, listed["KeyId"]), [])
         evidence = [record.object, *(r.object for r, _ in described + status), *(h for _, h in named)]
+        failed = dict(errors.get((account, arn), {}))
+        if (account, record.call.region) in unlisted:
+            failed[ALIASES[1]] = unlisted[(account, record.call.region)]
         rows.append(
             {
                 **_base(record, arn),
@@ -280,7 +286,7 @@ def build_keys(ev: Evidence) -> pd.DataFrame:
                 "multi_region": bool(meta.get("MultiRegion")),
                 "rotation_enabled": rotates.get("KeyRotationEnabled"),
                 "rotation_period_days": rotates.get("RotationPeriodInDays"),
-                DETAIL_ERRORS: errors.get((account, arn), {}),
+                DETAIL_ERRORS: failed,
             }
         )
     columns = ["key_id", "aliases", "manager", "spec", "origin", "state", "created", "multi_region"]

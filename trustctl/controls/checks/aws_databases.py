@@ -218,7 +218,7 @@ def _age(r: Any, ctx: Context) -> str:
     severity="medium",
     title="Customer-managed KMS keys rotate automatically",
     fix="Turn on automatic key rotation (enable-key-rotation); old material stays available to decrypt.",
-    needs=("DescribeKey", "GetKeyRotationStatus"),
+    needs=("DescribeKey", "GetKeyRotationStatus", "ListAliases"),
 )
 def kms_key_rotation(keys: pd.DataFrame, ctx: Context) -> Verdicts:
     # AWS managed keys are rotated by AWS; imported and custom key store material cannot rotate
