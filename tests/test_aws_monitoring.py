@@ -595,6 +595,47 @@ def test_backup_selection_facts(tmp_path: Path) -> None:
     assert selection["region"] == "eu-west-1" and selection["detail_errors"] == {}
 
 
+def test_a_selection_answered_without_its_document_is_unknown_not_everything(tmp_path: Path) -> None:
+    """A selection with no resources, tags or conditions selects everything: an answer that lacks the
+    BackupSelection document must not read as one (issue 14: 6 fails became passes)."""
+
+    def answer(service: str, operation: str, data: dict[str, Any], **parameters: Any) -> Response:
+        call = Call(
+            provider="aws",
+            account=ACCOUNT,
+            region="eu-west-1",
+            service=service,
+            operation=operation,
+            parameters=parameters,
+        )
+        return Response(call, data, NOW)
+
+    table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"
+    plan = {"BackupPlanId": "p1", "BackupPlanName": "daily"}
+    listed = {"SelectionId": "s1", "BackupPlanId": "p1", "SelectionName": "all"}
+    found = results(
+        tmp_path,
+        [
+            answer("backup", "ListBackupPlans", {"BackupPlansList": [plan]}),
+            answer("backup", "ListBackupSelections", {"BackupSelectionsList": [listed]}, BackupPlanId="p1"),
+            answer(
+                "backup", "GetBackupSelection", {"BackupPlanId": "p1"}, BackupPlanId="p1", SelectionId="s1"
+            ),
+            answer("dynamodb", "ListTables", {"TableNames": ["orders"]}),
+            answer(
+                "dynamodb",
+                "DescribeTable",
+                {"Table": {"TableArn": table, "TableName": "orders"}},
+                TableName=table,
+            ),
+            answer("dynamodb", "ListTagsOfResource", {"Tags": []}, ResourceArn=table),
+        ],
+    )
+    coverage = found[("aws.backup.plan_coverage", table)]
+    assert coverage.status.value == "error", coverage.reason
+    assert "without a selection document for daily selection s1" in coverage.reason
+
+
 # --- the whole pipeline over moto, with the demo's AWS Backup shim ------------------------------------
 
 

@@ -271,3 +271,21 @@ def test_a_disabled_opt_in_region_is_an_error_for_that_region_only(aws: str, tmp
         "fail",
         "not_applicable",
     }
+
+
+def test_an_empty_body_is_an_error_and_an_empty_document_is_not() -> None:
+    import botocore.session
+
+    from trustctl.collectors.aws.calls import EmptyResponse, refuse_empty_document
+
+    models = botocore.session.get_session()
+    versioning = models.get_service_model("s3").operation_model("GetBucketVersioning")
+    selection = models.get_service_model("backup").operation_model("GetBackupSelection")
+    # A bucket that never had versioning answers an empty document: that is an answer.
+    document = b'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>'
+    refuse_empty_document(versioning, {"status_code": 200, "body": document})
+    refuse_empty_document(selection, {"status_code": 200, "body": b"{}"})
+    refuse_empty_document(selection, {"status_code": 503, "body": b""})  # an error: botocore's to raise
+    for operation in (versioning, selection):
+        with pytest.raises(EmptyResponse, match="empty response where the API returns a document"):
+            refuse_empty_document(operation, {"status_code": 200, "body": b""})

@@ -194,19 +194,26 @@ def build_selections(ev: Evidence) -> pd.DataFrame:
         plan = plans.get((account, region, plan_id), {})
         plan_hash, detail = plan_details.get((account, region, plan_id), (None, None))
         selection = data.get("BackupSelection") or {}
+        selection_id = data.get("SelectionId") or record.call.parameters.get("SelectionId")
         plan_name = plan.get("BackupPlanName") or plan_id
         plan_arn = plan.get("BackupPlanArn") or f"arn:aws:backup:{region}:{account}:backup-plan:{plan_id}"
+        errors = dict(failed.get((account, plan_id), {}))
+        if not selection:  # an answer without the document: what it assigns is unknown, not "everything"
+            errors[SELECTION[1]] = (
+                f"backup:GetBackupSelection answered without a selection document for {plan_name} "
+                f"selection {selection_id}; collect again"
+            )
         rows.append(
             {
                 "provider": "aws",
                 "account": account,
                 "region": region,
-                "resource": f"{plan_arn}#selection/{data.get('SelectionId')}",
+                "resource": f"{plan_arn}#selection/{selection_id}",
                 "evidence": [h for h in (record.object, plan_hash) if h],
                 "plan_id": plan_id,
                 "plan_name": plan_name,
                 "plan_arn": plan_arn,
-                "selection_id": data.get("SelectionId"),
+                "selection_id": selection_id,
                 "selection_name": selection.get("SelectionName"),
                 "selection": f"{plan_name}/{selection.get('SelectionName')}",
                 "iam_role_arn": selection.get("IamRoleArn"),
@@ -217,7 +224,7 @@ def build_selections(ev: Evidence) -> pd.DataFrame:
                 "plan_rules": None
                 if detail is None
                 else list((detail.get("BackupPlan") or {}).get("Rules", [])),
-                DETAIL_ERRORS: failed.get((account, plan_id), {}),
+                DETAIL_ERRORS: errors,
             }
         )
     columns = ["plan_id", "plan_name", "plan_arn", "selection_id", "selection_name", "selection"]

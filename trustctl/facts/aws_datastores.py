@@ -17,6 +17,7 @@ DATASTORE = "aws.datastore"
 SELECTION = "aws.backup.selection"
 # Operations whose failure hides which backup plans select a store.
 SELECTION_OPERATIONS = ("ListBackupPlans", "ListBackupSelections", "GetBackupSelection")
+UNREAD = "GetBackupSelection"  # a selection listed whose content is unknown
 
 
 def _tag_condition(tags: dict[str, str], condition: dict[str, Any], like: bool) -> bool:
@@ -67,8 +68,15 @@ def selects(selection: Any, arn: str, tags: dict[str, str]) -> bool:
 def _selections(tables: dict[str, FactTable]) -> tuple[pd.DataFrame, dict[ScopeKey, list[str]]]:
     table = tables.get(SELECTION)
     if table is None:
-        return frame([], ["selection", "resources", "not_resources", "list_of_tags", "conditions"]), {}
+        columns = ["selection", "resources", "not_resources", "list_of_tags", "conditions", DETAIL_ERRORS]
+        return frame([], columns), {}
     return table.frame, table.errors
+
+
+def _unread(selection: Any) -> str | None:
+    """Why a listed selection's content is unknown, or None if it was read."""
+    errors = selection.detail_errors if isinstance(selection.detail_errors, dict) else {}
+    return errors.get(UNREAD)
 
 
 def derive_datastores(tables: dict[str, FactTable], types: tuple[str, ...]) -> FactTable:
@@ -93,11 +101,12 @@ def derive_datastores(tables: dict[str, FactTable], types: tuple[str, ...]) -> F
     selected_by, detail = [], []
     for store in stores.itertuples(index=False):
         here = selections[(selections.account == store.account) & (selections.region == store.region)]
+        unread = [reason for reason in map(_unread, here.itertuples(index=False)) if reason]
         selected_by.append(
             sorted(
                 str(s.selection)
                 for s in here.itertuples(index=False)
-                if selects(s, str(store.resource), store.tags)
+                if not _unread(s) and selects(s, str(store.resource), store.tags)
             )
         )
         hidden = selection_errors.get(("aws", store.account, store.region), []) + selection_errors.get(
@@ -106,6 +115,8 @@ def derive_datastores(tables: dict[str, FactTable], types: tuple[str, ...]) -> F
         own = dict(store.detail_errors) if isinstance(store.detail_errors, dict) else {}
         if hidden:
             own["ListBackupSelections"] = "; ".join(dict.fromkeys(hidden))
+        if unread:
+            own[UNREAD] = "; ".join(dict.fromkeys(unread))
         detail.append(own)
     stores["backup_selections"] = selected_by
     stores[DETAIL_ERRORS] = detail
