@@ -69,11 +69,27 @@ def row(resource: str, **facts: Any) -> dict[str, Any]:
     [
         (
             "aws.ebs.default_encryption",
-            {"enabled": True, "default_kms_key": "alias/aws/ebs"},
+            {"enabled": True, "default_kms_key": "alias/aws/ebs", "default_kms_key_unread": None},
             True,
             "alias/aws/ebs",
         ),
-        ("aws.ebs.default_encryption", {"enabled": False, "default_kms_key": None}, False, "is off"),
+        (
+            "aws.ebs.default_encryption",
+            {"enabled": False, "default_kms_key": None, "default_kms_key_unread": None},
+            False,
+            "is off",
+        ),
+        # The key only names what encrypts; its failed read is said in the reason, the verdict stands.
+        (
+            "aws.ebs.default_encryption",
+            {
+                "enabled": True,
+                "default_kms_key": None,
+                "default_kms_key_unread": "ec2:GetEbsDefaultKmsKeyId could not be collected: denied",
+            },
+            True,
+            "encrypted by default (with which KMS key is unknown: ec2:GetEbsDefaultKmsKeyId could not",
+        ),
         (
             "aws.ebs.volume_encrypted",
             {"encrypted": True, "kms_key_id": "k1", "size_gib": 8},
@@ -232,7 +248,7 @@ def test_elb_tls_policy(facts: dict[str, Any], policy: str, expected: list[Any],
 def test_every_compute_check_handles_an_empty_table_and_is_registered() -> None:
     checks = all_checks()
     columns = {
-        "aws.ebs.encryption_default": ["enabled", "default_kms_key"],
+        "aws.ebs.encryption_default": ["enabled", "default_kms_key", "default_kms_key_unread"],
         "aws.ebs.volume": ["encrypted", "kms_key_id", "size_gib"],
         "aws.ebs.snapshot": ["encrypted", "kms_key_id", "volume_id"],
         "aws.efs.file_system": ["encrypted", "kms_key_id"],

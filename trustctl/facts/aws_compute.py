@@ -62,6 +62,8 @@ def build_encryption_default(ev: Evidence) -> pd.DataFrame:
         (r.call.account, r.call.region): (data.get("KmsKeyId"), r.object)
         for r, data in ev.responses("aws", *EBS_KEY)
     }
+    # Only named in reasons (the verdict is whether encryption is on), so a failure is said, not judged.
+    unread = {(r.call.account, r.call.region): error_text(r) for r in ev.failures_of("aws", *EBS_KEY)}
     rows = []
     for record, data in ev.responses("aws", *EBS_DEFAULT):
         account, region = record.call.account, record.call.region
@@ -71,9 +73,10 @@ def build_encryption_default(ev: Evidence) -> pd.DataFrame:
                 **_base(record, f"{account}/{region}", key_hash),
                 "enabled": bool(data.get("EbsEncryptionByDefault")),
                 "default_kms_key": key,
+                "default_kms_key_unread": unread.get((account, region)),
             }
         )
-    return frame(rows, ["enabled", "default_kms_key"])
+    return frame(rows, ["enabled", "default_kms_key", "default_kms_key_unread"])
 
 
 def build_volumes(ev: Evidence) -> pd.DataFrame:

@@ -17,6 +17,12 @@ def _key(key_id: Any) -> str:
     return f" with KMS key {key_id}" if isinstance(key_id, str) and key_id else ""
 
 
+def _default_key(r: Any) -> str:
+    if isinstance(r.default_kms_key_unread, str):
+        return f" (with which KMS key is unknown: {r.default_kms_key_unread})"
+    return _key(r.default_kms_key)
+
+
 @check(
     "aws.ebs.default_encryption",
     resource="aws.ebs.encryption_default",
@@ -30,8 +36,7 @@ def ebs_default_encryption(regions: pd.DataFrame, ctx: Context) -> Verdicts:
         regions,
         regions.enabled.astype(bool),
         passed=lambda r: (
-            f"{r.resource}: new EBS volumes and snapshot copies are encrypted by default"
-            + _key(r.default_kms_key)
+            f"{r.resource}: new EBS volumes and snapshot copies are encrypted by default" + _default_key(r)
         ),
         failed="{resource}: EBS encryption by default is off, so new volumes are unencrypted unless "
         "each request asks for encryption",
