@@ -25,6 +25,7 @@ from trustctl.errors import (
     TrustctlError,
     UsageError,
 )
+from trustctl.evidence.documents import Document, read_documents
 from trustctl.identity.chain import as_json as leaver_json
 from trustctl.identity.chain import as_table as leaver_table
 from trustctl.reports.check_report import FailOn, exit_code
@@ -677,14 +678,22 @@ def docs_add(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @config_option
 def docs_list(fmt: str, config_path: Path | None) -> None:
-    """List document evidence with its state: fresh, due (within 30 days of review) or expired.
+    """List document evidence with its state: fresh, due (within 30 days of review) or expired; a document
+    an earlier version stored out of bounds is listed as invalid (it counts as expired), with why.
 
     Example: trustctl docs list
     """
     from datetime import UTC, datetime
 
     today = datetime.now(UTC).date()
-    found = pipeline.list_documents(pipeline.load(config_path))
+    locker = pipeline.open_locker(pipeline.load(config_path))
+    found = read_documents(locker, locker.document_runs())
+    for problem in found.problems:
+        click.echo(f"note: {problem}", err=True)
+
+    def state(d: Document) -> str:
+        return "invalid" if d.problem else d.state(today)
+
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -692,20 +701,21 @@ def docs_list(fmt: str, config_path: Path | None) -> None:
                     {
                         **d.model_dump(mode="json"),
                         "review_by": d.review_by.isoformat(),
-                        "state": d.state(today),
+                        "state": state(d),
+                        **({"problem": d.problem} if d.problem else {}),
                     }
-                    for d in found
+                    for d in found.documents
                 ],
                 indent=2,
             )
         )
         return
-    if not found:
+    if not found.documents:
         click.echo("no documents yet; add one with `trustctl docs add`")
-    for d in found:
+    for d in found.documents:
         click.echo(
-            f"{d.state(today):8} {d.control:7} {d.kind:22} {d.name}  owner {d.owner}, "
-            f"approved {d.approved}, review by {d.review_by}"
+            f"{state(d):8} {d.control:7} {d.kind:22} {d.name}  owner {d.owner}, "
+            f"approved {d.approved}, review by {d.review_by}" + (f" ({d.problem})" if d.problem else "")
         )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import tomllib
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,23 +16,25 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from trustctl.errors import ConfigError
+from trustctl.inputs import BoundedDate, BoundsError, PlainPath, PlainText, SingleLine, toml_loads
 
 DEFAULT_CONFIG = "trustctl.toml"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
 LOCATION_PATTERN = r"^([a-z]{2}(-[a-z]+)+-\d|[a-z]+-[a-z]+\d+|[A-Za-z]+\d*)$"
 
 
+# Every number must be finite (TOML has inf and nan): a report would print `Infinity`, which is not JSON.
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class OrganizationConfig(_Model):
-    name: str = Field(min_length=1)
+    name: SingleLine
 
 
 class LockerConfig(_Model):
-    path: str = ".trustctl/locker"
-    key: str = ".trustctl/signing-key.pem"
+    path: PlainText = ".trustctl/locker"
+    key: PlainText = ".trustctl/signing-key.pem"
 
 
 class AwsConfig(_Model):
@@ -44,15 +45,15 @@ class AwsConfig(_Model):
     # Worker processes for collection: 1 runs everything in this process (threads only).
     processes: int = Field(default=1, ge=1, le=64)
     max_attempts: int = Field(default=8, ge=1, le=20)
-    connect_timeout: float = Field(default=10, gt=0)
-    read_timeout: float = Field(default=60, gt=0)
+    connect_timeout: float = Field(default=10, gt=0, le=3600)
+    read_timeout: float = Field(default=60, gt=0, le=3600)
 
 
 class GcpConfig(_Model):
     # organizations/N, folders/N or projects/ID; absent: GCP is not collected (exports can still be imported).
     scope: str | None = Field(default=None, pattern=r"^(organizations/\d+|folders/\d+|projects/[a-z0-9-]+)$")
     page_size: int = Field(default=1000, ge=1, le=1000)
-    timeout: float = Field(default=120, gt=0)
+    timeout: float = Field(default=120, gt=0, le=3600)
 
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -67,21 +68,21 @@ class ScimApp(_Model):
     # Whether people sign in to the app through the IdP only (declared: SCIM cannot show it).
     sso_enforced: bool | None = None
     page_size: int = Field(default=100, ge=1, le=1000)
-    timeout: float = Field(default=30, gt=0)
+    timeout: float = Field(default=30, gt=0, le=3600)
 
 
 class IdpExport(_Model):
     """An identity provider's users export: who has MFA/2SV, who is suspended."""
 
     name: str = Field(pattern=NAME_PATTERN)
-    path: Path
+    path: PlainPath
     preset: Literal["okta", "google_workspace", "generic"] = "generic"
     # Our field -> the export's column (CSV header or JSON key path with dots); overrides the preset.
     columns: dict[Literal["email", "status", "mfa_enrolled", "deactivated_at", "last_login"], str] = {}
 
 
 class IdentityConfig(_Model):
-    roster: Path | None = None  # HR roster CSV: email,name,status,terminated_at
+    roster: PlainPath | None = None  # HR roster CSV: email,name,status,terminated_at
     # Our field -> the roster's column header, for exports with other names.
     roster_columns: dict[Literal["email", "name", "status", "terminated_at"], str] = {}
     # Status values (case-insensitive) that mean the person has left; anything else listed in
@@ -104,18 +105,19 @@ class IdentityConfig(_Model):
 
 
 TAG_PATTERN = r"^[^=]+=.*$"
+MAX_DAYS = 36500  # a century: longer periods are typos, and would overflow date arithmetic
 ADMIN_PORTS = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 
 
 class PolicyConfig(_Model):
-    max_access_key_age_days: int = Field(default=90, ge=1)
-    max_unused_credential_days: int = Field(default=45, ge=1)
+    max_access_key_age_days: int = Field(default=90, ge=1, le=MAX_DAYS)
+    max_unused_credential_days: int = Field(default=45, ge=1, le=MAX_DAYS)
     min_password_length: int = Field(default=14, ge=6, le=128)
     # AWS regions and GCP locations alike: eu-west-1, europe-west1, and multi-regions such as EU or US.
     allowed_regions: list[Annotated[str, Field(pattern=LOCATION_PATTERN)]] = []
-    min_backup_retention_days: int = Field(default=7, ge=1)
-    max_recovery_point_age_hours: int = Field(default=26, ge=1)
-    max_days_since_restore_test: int = Field(default=90, ge=1)
+    min_backup_retention_days: int = Field(default=7, ge=1, le=MAX_DAYS)
+    max_recovery_point_age_hours: int = Field(default=26, ge=1, le=MAX_DAYS * 24)
+    max_days_since_restore_test: int = Field(default=90, ge=1, le=MAX_DAYS)
     # S3 buckets carrying any of these tags ("key=value") must use SSE-KMS, not the SSE-S3 default.
     kms_required_tags: list[Annotated[str, Field(pattern=TAG_PATTERN)]] = []
     # Ports that must never be open to the whole internet (remote administration and databases).
@@ -124,7 +126,7 @@ class PolicyConfig(_Model):
     # The tag ("key=value") that marks production data stores; empty: every data store is production.
     production_tag: Annotated[str, Field(pattern=r"^$|" + TAG_PATTERN)] = ""
     # A leaver's access must be removed from every system within this many hours of termination.
-    deprovision_sla_hours: int = Field(default=24, ge=1)
+    deprovision_sla_hours: int = Field(default=24, ge=1, le=MAX_DAYS * 24)
 
 
 SOC2_CATEGORIES = ("security", "availability", "confidentiality", "processing_integrity", "privacy")
@@ -148,9 +150,9 @@ CERTIFICATION_IDS = ("soc2_type1", "soc2_type2", "soc3", "iso27001", "hipaa", "f
 class HeldCertification(_Model):
     """A certification (or, for HIPAA and FERPA, an attestation) the organization holds."""
 
-    issued: date
-    expires: date | None = None  # default: issued + the validity in the roadmap's costs
-    auditor: str | None = None  # shown in the trust report, with the issue (report) date
+    issued: BoundedDate
+    expires: BoundedDate | None = None  # default: issued + the validity in the roadmap's costs
+    auditor: SingleLine | None = None  # shown in the trust report, with the issue (report) date
 
     @model_validator(mode="after")
     def _expires_after_issued(self) -> HeldCertification:
@@ -200,7 +202,7 @@ class TenantConfig(_Model):
 
 
 class Subprocessor(_Model):
-    name: str = Field(min_length=1)
+    name: SingleLine
     purpose: str = ""
     location: str = ""
 
@@ -221,8 +223,8 @@ class Waiver(_Model):
     check: str = Field(min_length=1)
     resource: str = "*"
     reason: str = Field(min_length=1)
-    owner: str = Field(min_length=1)
-    expires: date
+    owner: SingleLine
+    expires: BoundedDate
 
     def matches(self, check: str, resource: str) -> bool:
         return fnmatch.fnmatchcase(check, self.check) and fnmatch.fnmatchcase(resource, self.resource)
@@ -273,13 +275,15 @@ def _describe(error: ErrorDetails) -> str:
         return f"unknown key '{where}'; remove it or check its spelling (see README, Configuration)"
     if error["type"] == "missing":
         return f"missing required key '{where}'"
-    return f"invalid value for '{where}': {error['msg']}"
+    return f"invalid value for '{where}': {error['msg'].removeprefix('Value error, ')}"
 
 
 def parse_config(text: str, source: Path) -> Config:
     """Validate TOML text; raise ConfigError naming the file and the first bad key."""
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
+    except BoundsError as e:
+        raise ConfigError(source, f"arrays or tables {e}; flatten them") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, f"not valid TOML ({e})") from None
     try:

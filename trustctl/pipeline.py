@@ -18,7 +18,7 @@ from trustctl.collectors.base import Progress
 from trustctl.collectors.gcp.assets import collect_gcp
 from trustctl.collectors.gcp.exports import import_exports
 from trustctl.collectors.identity import runner as identity_runner
-from trustctl.config import DEFAULT_CONFIG, Config, load_config, render_default_config
+from trustctl.config import DEFAULT_CONFIG, Config, load_config, parse_config, render_default_config
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import Context, all_checks
@@ -27,6 +27,7 @@ from trustctl.errors import ConfigError, InputError, LockerError
 from trustctl.evidence import documents, redact, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.documents import Document
+from trustctl.evidence.locker import MARKER as LOCKER_MARKER
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.evidence.verify import VerifyReport, verify_locker
@@ -37,6 +38,7 @@ from trustctl.frameworks.loader import get_framework, load_frameworks
 from trustctl.frameworks.readiness import Readiness, readiness
 from trustctl.frameworks.scope import requirement_lookup
 from trustctl.identity.chain import leaver_chain
+from trustctl.inputs import BoundsError, single_line
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
 from trustctl.trust import model as trust_model
 from trustctl.trust import render as trust_render
@@ -50,20 +52,39 @@ class Initialized:
 
 
 def init(directory: Path, org: str, extra_config: str = "") -> Initialized:
-    """Write trustctl.toml, the signing key (0600) and an empty locker; refuse to overwrite anything."""
+    """Write trustctl.toml, the signing key (0600) and an empty locker; refuse to overwrite anything.
+
+    Everything is checked before anything is written: the name, the directory, and the config as every
+    later command will read it."""
+    try:
+        single_line(org)
+    except BoundsError as e:
+        raise InputError(f"--org {org!r}: {e}; give the organization's name on one line.") from None
+    if directory.exists() and not directory.is_dir():
+        raise InputError(
+            f"--dir {directory}: a file is in the way, not a directory; nothing was changed.",
+            "Give a directory (it is created if missing).",
+        )
     path = directory / DEFAULT_CONFIG
     if path.exists():
         raise ConfigError(
             path, "already exists; nothing was changed", "Edit it, or run init in another directory."
         )
-    directory.mkdir(parents=True, exist_ok=True)
     text = render_default_config(org) + extra_config
-    config = Config.model_validate({"organization": {"name": org}}).model_copy(update={"source": path})
+    config = parse_config(text, path)
     if config.key_path.exists():
         raise LockerError(f"{config.key_path}: a signing key already exists; nothing was changed.")
-    key = signing.create_key(config.key_path)
-    Locker.create(config.locker_path, key)
-    path.write_text(text, encoding="utf-8")
+    if config.locker_path.exists() and not config.locker_path.is_dir():
+        raise LockerError(f"{config.locker_path}: a file is in the way of the locker; nothing was changed.")
+    if (config.locker_path / LOCKER_MARKER).exists():
+        raise LockerError(f"{config.locker_path}: a locker already exists here; nothing was changed.")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        key = signing.create_key(config.key_path)
+        Locker.create(config.locker_path, key)
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"--dir {directory}: cannot be written ({e.strerror or e}).") from None
     return Initialized(path, config.locker_path, config.key_path)
 
 
@@ -231,7 +252,21 @@ def add_document(
             raise InputError(
                 f"--requirement {reference}: {framework_id} has no requirement {requirement_id!r}."
             )
+    review_every_days = documents.parse_duration(review_every)
+    documents.check_approved(approved, datetime.now(UTC).date())
     data = documents.read_file(path)
+    # The document is whole and checked before the run begins: a bad value writes nothing.
+    document = documents.new_document(
+        path,
+        "sha256:" + sha256_hex(data),
+        len(data),
+        kind=kind,
+        control=control,
+        requirements=requirements,
+        owner=owner,
+        approved=approved,
+        review_every_days=review_every_days,
+    )
     content_call, metadata_call = documents.document_calls(path.name)
     locker = open_locker(config)
     writer = locker.begin_run(
@@ -239,18 +274,7 @@ def add_document(
     )
     try:
         now = datetime.now(UTC)
-        digest = writer.record_bytes(content_call, data, now)
-        document = documents.new_document(
-            path,
-            digest,
-            len(data),
-            kind=kind,
-            control=control,
-            requirements=requirements,
-            owner=owner,
-            approved=approved,
-            review_every_days=documents.parse_duration(review_every),
-        )
+        writer.record_bytes(content_call, data, now)
         writer.record_response(metadata_call, document.model_dump(mode="json"), now)
         writer.commit([documents.PROVIDER])
     finally:

@@ -3,19 +3,27 @@
 `docs add` writes one signed run of its own (provider "documents") holding the file's bytes and its
 metadata; a document is fresh until its review date, due in the 30 days before it, expired after.
 Expired documents count as missing.
+
+Every value is checked before the run begins: approved between 1970-01-01 and today, reviewed at least
+every 10 years, a single-line owner and file name. A run is signed and can never be taken back, so a
+document an earlier version let in out of bounds is read as expired (in force on no day), with its
+`problem` said by `docs list`, and a document whose metadata cannot be read at all is skipped and
+reported: neither stops a report.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from trustctl.errors import InputError
+from trustctl.errors import InputError, LockerError
 from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Call, Manifest
+from trustctl.inputs import EARLIEST, BoundsError, single_line
 
 PROVIDER = DOCUMENTS
 ADD = "AddDocument"
@@ -24,17 +32,45 @@ DUE_WINDOW_DAYS = 30
 MAX_BYTES = 200 * 2**20
 DURATION = re.compile(r"^(?P<n>\d+)(?P<unit>[dwmy])$")
 UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+MAX_REVIEW_DAYS = 3650  # 10 years: ISO 27001 recertifies every 3, policies are reviewed yearly
 
 
 def parse_duration(text: str) -> int:
-    """'365d', '52w', '12m', '1y' -> days."""
+    """'365d', '52w', '12m', '1y' -> days, at most MAX_REVIEW_DAYS."""
     match = DURATION.match(text.strip())
     if not match or int(match["n"]) == 0:
         raise InputError(
             f"--review-every {text!r}: give a positive number of days, weeks, months or years "
             "(e.g. 365d, 12m, 1y)."
         )
-    return int(match["n"]) * UNIT_DAYS[match["unit"]]
+    # More than 6 digits is over the bound in any unit (and int() refuses 4,300 digits).
+    days = int(match["n"]) * UNIT_DAYS[match["unit"]] if len(match["n"]) <= 6 else MAX_REVIEW_DAYS + 1
+    if days > MAX_REVIEW_DAYS:
+        raise InputError(
+            f"--review-every {text}: at most 10 years ({MAX_REVIEW_DAYS}d, 120m or 10y); "
+            "give the interval at which the document is really reviewed."
+        )
+    return days
+
+
+def check_approved(approved: date, today: date) -> date:
+    """The --approved date, if it lies between 1970-01-01 and `today` (a day later is let through for
+    time zones ahead of UTC)."""
+    latest = today + timedelta(days=1)
+    if not EARLIEST <= approved <= latest:
+        raise InputError(
+            f"--approved {approved.isoformat()}: give the day the document was approved, between "
+            f"{EARLIEST.isoformat()} and today ({today.isoformat()})."
+        )
+    return approved
+
+
+def check_text(option: str, value: str) -> str:
+    """An option such as --owner, or a file name, held to a single line."""
+    try:
+        return single_line(value)
+    except BoundsError as e:
+        raise InputError(f"{option} {value!r}: {e}.") from None
 
 
 class Document(BaseModel):
@@ -52,11 +88,28 @@ class Document(BaseModel):
     added_at: str
 
     @property
+    def problem(self) -> str | None:
+        """Why this document is out of bounds (stored by an earlier version), or None."""
+        if self.review_every_days > MAX_REVIEW_DAYS:
+            return f"its review period of {self.review_every_days} days is longer than 10 years"
+        try:
+            added = datetime.fromisoformat(self.added_at.replace("Z", "+00:00")).date()
+        except ValueError:
+            return f"its added_at {self.added_at!r} is not a time"
+        if not EARLIEST <= self.approved <= added + timedelta(days=1):
+            return f"its approval date {self.approved} is not between {EARLIEST} and the day it was added"
+        return None
+
+    @property
     def review_by(self) -> date:
+        """Approval plus the review period; for a document out of bounds, the day before its approval,
+        so that it is expired and in force on no day."""
+        if self.problem is not None:
+            return max(self.approved, date.min + timedelta(days=1)) - timedelta(days=1)
         return self.approved + timedelta(days=self.review_every_days)
 
     def state(self, today: date) -> str:
-        if today > self.review_by:
+        if self.problem is not None or today > self.review_by:
             return "expired"
         if today > self.review_by - timedelta(days=DUE_WINDOW_DAYS):
             return "due"
@@ -78,8 +131,12 @@ def read_file(path: Path) -> bytes:
 
 
 def new_document(path: Path, content_digest: str, size: int, **fields: object) -> Document:
+    """The metadata of a document about to be added; InputError naming the option for a value out of
+    bounds, so nothing is written."""
+    check_text("the file name", path.name)
+    check_text("--owner", str(fields.get("owner", "")))
     try:
-        return Document.model_validate(
+        document = Document.model_validate(
             {
                 "name": path.name,
                 "sha256": content_digest,
@@ -92,23 +149,55 @@ def new_document(path: Path, content_digest: str, size: int, **fields: object) -
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(f"{path}: document metadata field '{where}': {first['msg']}.") from None
+    if document.problem is not None:
+        raise InputError(f"{path}: {document.problem}; nothing was changed.")
+    return document
 
 
-def documents_in(locker: Locker, manifests: list[Manifest]) -> list[Document]:
-    """Every document added in these runs, oldest first; a later copy of a file replaces the earlier one."""
+@dataclass(frozen=True)
+class Found:
+    """The documents of some runs, and what could not be read (each naming its run and what to do)."""
+
+    documents: list[Document]
+    problems: list[str] = field(default_factory=list)
+
+
+def read_documents(locker: Locker, manifests: list[Manifest]) -> Found:
+    """Every document added in these runs, oldest first; a later copy of a file replaces the earlier one.
+
+    Metadata that cannot be read (damaged, missing, or not a document) is left out and described in
+    `problems`: a signed run cannot be changed, so it must not stop every report that reads documents.
+    """
     found: dict[tuple[str, str, str], Document] = {}
+    problems: list[str] = []
     for manifest in manifests:
         for record in manifest.requests:
             if record.call.provider == PROVIDER and record.call.operation == ADD and record.object:
+                where = f"{locker.root}/runs/{manifest.run_id}"
                 try:
                     document = Document.model_validate(locker.get_object(record.object))
                 except ValidationError as e:
-                    raise InputError(
-                        f"{locker.root}/runs/{manifest.run_id}: document metadata is invalid "
-                        f"({e.errors()[0]['msg']})."
-                    ) from None
+                    first = e.errors()[0]
+                    problems.append(
+                        f"{where}: document {record.call.parameters.get('name')!r} has invalid metadata "
+                        f"('{'.'.join(map(str, first['loc']))}': {first['msg']}); left out: add it again"
+                    )
+                    continue
+                except LockerError as e:
+                    problems.append(f"{where}: document {record.call.parameters.get('name')!r}: {e}")
+                    continue
+                if document.problem is not None:
+                    problems.append(
+                        f"{where}: document {document.name!r} is out of bounds ({document.problem}); "
+                        "it counts as expired: add it again with `trustctl docs add`"
+                    )
                 found[(document.name, document.kind, document.control)] = document
-    return list(found.values())
+    return Found(list(found.values()), problems)
+
+
+def documents_in(locker: Locker, manifests: list[Manifest]) -> list[Document]:
+    """The documents of `read_documents`, without its problems (those out of bounds count as expired)."""
+    return read_documents(locker, manifests).documents
 
 
 def document_calls(document_name: str) -> tuple[Call, Call]:

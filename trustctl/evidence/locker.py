@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from trustctl import __version__
 from trustctl.errors import LockerError, NoEvidenceError
@@ -158,7 +158,11 @@ class Locker:
                 f"{self.object_path(digest)}: evidence object does not match its hash {digest}.",
                 "Run `trustctl verify`.",
             )
-        return json.loads(data)
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as e:  # not JSON (a file's bytes), or nested too deeply
+            problem = "nested too deeply to read" if isinstance(e, RecursionError) else f"not JSON ({e})"
+            raise LockerError(f"{self.object_path(digest)}: evidence object {digest} is {problem}.") from None
 
     def iter_object_paths(self) -> Iterator[Path]:
         """The loose objects (packed ones are in `self.packs`)."""
@@ -222,8 +226,22 @@ class Locker:
 
     # -- runs -----------------------------------------------------------------------------
     def run_entries(self) -> list[RunEntry]:
+        """Every run directory. Anything else under runs/ (but hidden files) is damage: reports built from
+        the runs that are left would silently drop evidence, so it is a LockerError naming the path."""
         runs = self.root / "runs"
-        return [RunEntry(p.name, p) for p in sorted(runs.iterdir()) if p.is_dir()] if runs.is_dir() else []
+        if not runs.exists():
+            return []
+        try:
+            found = sorted(runs.iterdir())
+        except OSError as e:
+            raise LockerError(f"{runs}: cannot list the runs ({e.strerror or e}).") from None
+        for path in found:
+            if not path.name.startswith(".") and not path.is_dir():
+                raise LockerError(
+                    f"{path}: a run in the locker is not a directory (the locker is damaged).",
+                    "Restore the run from a backup of the locker; `trustctl verify` checks the result.",
+                )
+        return [RunEntry(p.name, p) for p in found if not p.name.startswith(".")]
 
     def public_key_pem(self) -> bytes:
         try:
@@ -231,6 +249,16 @@ class Locker:
         except OSError as e:
             raise LockerError(
                 f"{self.root / PUBLIC_KEY}: cannot read the locker's public key ({e})."
+            ) from None
+
+    def public_key(self) -> Ed25519PublicKey:
+        """The key every manifest must be signed with; a LockerError naming the file if it is not one."""
+        try:
+            return signing.load_public_key(self.public_key_pem())
+        except ValueError as e:
+            raise LockerError(
+                f"{self.root / PUBLIC_KEY}: cannot be read as the locker's Ed25519 public key ({e}).",
+                "Restore it from a backup of the locker, or from an audit packet's public-key.pem.",
             ) from None
 
     def read_manifest(self, run_id: str) -> Manifest:
@@ -243,7 +271,7 @@ class Locker:
             raise LockerError(
                 f"{entry}: run {run_id} cannot be read ({e}).", "Run `trustctl verify`."
             ) from None
-        public = signing.load_public_key(self.public_key_pem())
+        public = self.public_key()
         if not signing.is_valid(public, sig, data):
             raise LockerError(
                 f"{entry / MANIFEST}: signature does not verify.", "Run `trustctl verify` for details."
@@ -259,7 +287,13 @@ class Locker:
         return manifest
 
     def manifest_digest(self, run_id: str) -> str:
-        return "sha256:" + sha256_hex((self.root / "runs" / run_id / MANIFEST).read_bytes())
+        path = self.root / "runs" / run_id / MANIFEST
+        try:
+            return "sha256:" + sha256_hex(path.read_bytes())
+        except OSError as e:
+            raise LockerError(
+                f"{path}: cannot be read ({e.strerror or e}).", "Run `trustctl verify`."
+            ) from None
 
     def latest_by_provider(self) -> dict[str, str]:
         """provider -> the latest complete run that collected it (document-only runs excluded)."""

@@ -10,7 +10,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -38,21 +38,33 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         raise SigningKeyError(
             f"{path}: signing key not found.", "Run `trustctl init` or set [locker] key in trustctl.toml."
         ) from None
-    except (OSError, ValueError) as e:
-        raise SigningKeyError(f"{path}: not a readable PEM private key ({e}).") from None
+    except OSError as e:
+        raise SigningKeyError(f"{path}: the signing key cannot be read ({e.strerror or e}).") from None
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # TypeError: the key is encrypted
+        raise SigningKeyError(
+            f"{path}: not an unencrypted PEM private key.",
+            "Point [locker] key in trustctl.toml at the key `trustctl init` created.",
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningKeyError(f"{path}: not an Ed25519 key; trustctl signs with Ed25519.")
     return key
 
 
 def public_pem(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return public_key_pem(key.public_key())
+
+
+def public_key_pem(public: Ed25519PublicKey) -> bytes:
+    """The one PEM form trustctl writes a public key in (verification compares stored bytes with it)."""
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem)
+    """The Ed25519 public key in `pem`; ValueError for anything else (garbage, another algorithm)."""
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, UnsupportedAlgorithm):  # cryptography's own message is a paragraph with a URL
+        raise ValueError("not a PEM-encoded public key") from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
     return key

@@ -20,6 +20,7 @@ from typing import Any
 from trustctl.errors import InputError
 from trustctl.identity.emails import normalize_email
 from trustctl.identity.tables import Row, csv_rows, iso, json_rows, lookup, parse_time, read_text
+from trustctl.inputs import BoundsError
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "google_workspace": {
@@ -130,6 +131,10 @@ def read_idp_export(path: Path, preset: str, columns: Mapping[str, str]) -> list
                 raw = None
             try:
                 times[field] = iso(parse_time(raw))
+            except BoundsError as e:
+                raise InputError(
+                    f"{where}: {names[field]} {raw!r} {e}.", "Give the real time, or leave the cell empty."
+                ) from None
             except ValueError:
                 raise InputError(f"{where}: {names[field]} {raw!r} is not a date.") from None
         active = _active(lookup(values, names["status"]), names["status"], where)

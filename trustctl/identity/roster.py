@@ -15,6 +15,7 @@ from typing import Any
 from trustctl.errors import InputError
 from trustctl.identity.emails import normalize_email
 from trustctl.identity.tables import csv_rows, iso, lookup, parse_time, read_text
+from trustctl.inputs import BoundsError
 
 FIELDS = ("email", "name", "status", "terminated_at")
 
@@ -61,6 +62,11 @@ def read_roster(
         raw_time = lookup(values, names["terminated_at"])
         try:
             terminated_at = parse_time(raw_time)
+        except BoundsError as e:
+            raise InputError(
+                f"{where}: {names['terminated_at']} {raw_time!r} {e}.",
+                "Give the real termination date, e.g. 2026-05-01 or 2026-05-01T17:30:00Z.",
+            ) from None
         except ValueError:
             raise InputError(
                 f"{where}: {names['terminated_at']} {raw_time!r} is not a date.",

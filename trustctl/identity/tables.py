@@ -6,8 +6,6 @@ reader cannot use is an InputError naming the file, the line and what to fix.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trustctl.errors import InputError
+from trustctl.inputs import BoundsError, csv_records, json_loads, to_utc
 
 Row = tuple[int, dict[str, Any]]  # line number (1 = the CSV header / the first JSON item), values
 
@@ -33,9 +32,9 @@ def read_text(path: Path, what: str) -> str:
 
 def csv_rows(path: Path, text: str, required: dict[str, str], what: str) -> tuple[list[str], Iterator[Row]]:
     """The header and (line, {header: value}) rows; `required` maps our field -> the column it needs."""
-    reader = csv.reader(io.StringIO(text))
+    records = csv_records(text, str(path))
     header: list[str] = []
-    for raw in reader:
+    for _, raw in records:
         if any(cell.strip() for cell in raw):
             header = [cell.strip() for cell in raw]
             break
@@ -49,11 +48,11 @@ def csv_rows(path: Path, text: str, required: dict[str, str], what: str) -> tupl
         )
 
     def rows() -> Iterator[Row]:
-        for raw in reader:
+        for line, raw in records:
             if not any(cell.strip() for cell in raw):
                 continue
             values = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(header)}
-            yield reader.line_num, {h.lower(): v for h, v in values.items()}
+            yield line, {h.lower(): v for h, v in values.items()}
 
     return header, rows()
 
@@ -61,7 +60,11 @@ def csv_rows(path: Path, text: str, required: dict[str, str], what: str) -> tupl
 def json_rows(path: Path, text: str, what: str, list_keys: tuple[str, ...] = ("users",)) -> Iterator[Row]:
     """Items of a JSON array, of `{"users": [...]}`, or of newline-delimited JSON objects."""
     try:
-        value: Any = json.loads(text)
+        value: Any = json_loads(text)
+    except BoundsError as e:
+        raise InputError(
+            f"{path}: the {what} is JSON {e}.", "Export it again: a users export is a list of flat objects."
+        ) from None
     except json.JSONDecodeError:
         value = None
     if value is None:  # newline-delimited JSON
@@ -70,7 +73,9 @@ def json_rows(path: Path, text: str, what: str, list_keys: tuple[str, ...] = ("u
             if not line.strip():
                 continue
             try:
-                items.append((number, json.loads(line)))
+                items.append((number, json_loads(line)))
+            except BoundsError as e:
+                raise InputError(f"{path} line {number}: JSON {e}.") from None
             except json.JSONDecodeError as e:
                 raise InputError(f"{path} line {number}: not valid JSON ({e.msg}).") from None
     else:
@@ -101,7 +106,8 @@ def lookup(values: dict[str, Any], column: str) -> Any:
 
 def parse_time(value: Any) -> datetime | None:
     """ISO 8601 dates and times (a date is midnight UTC; a time without zone is UTC), and the
-    `YYYY/MM/DD HH:MM:SS UTC` form of Google Workspace exports. Empty -> None; else ValueError."""
+    `YYYY/MM/DD HH:MM:SS UTC` form of Google Workspace exports, in UTC. Empty -> None; a time outside
+    trustctl.inputs' EARLIEST..LATEST -> BoundsError; not a time -> ValueError."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = str(value).strip()
@@ -113,7 +119,7 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         day = date.fromisoformat(text)  # raises ValueError with the reason
         parsed = datetime(day.year, day.month, day.day)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return to_utc(parsed)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -3,6 +3,7 @@ item from the user's file, validated with the file and the dotted key named."""
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -13,22 +14,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from trustctl.config import CERTIFICATION_IDS
 from trustctl.controls.catalog import FAMILIES
 from trustctl.errors import InputError
+from trustctl.inputs import BoundsError, toml_loads
 
 SHIPPED = "trustctl/roadmap/costs.toml"
+# Far beyond any real figure, and small enough that sums and products of them stay finite: the roadmap's
+# JSON must never hold Infinity or NaN.
+MAX_AMOUNT = 1e12
+MAX_HOURS = 1e9
+MAX_MONTHS = 1200
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class CertificationCost(_Model):
-    audit_fee: float = Field(ge=0)
-    tooling: float = Field(ge=0)
-    fixed_hours: float = Field(ge=0)
-    annual_upkeep: float = Field(ge=0)
-    months_to_achieve: float = Field(ge=0)
-    observation_months: float = Field(default=0, ge=0)
-    validity_months: int = Field(ge=1)
+    audit_fee: float = Field(ge=0, le=MAX_AMOUNT)
+    tooling: float = Field(ge=0, le=MAX_AMOUNT)
+    fixed_hours: float = Field(ge=0, le=MAX_HOURS)
+    annual_upkeep: float = Field(ge=0, le=MAX_AMOUNT)
+    months_to_achieve: float = Field(ge=0, le=MAX_MONTHS)
+    observation_months: float = Field(default=0, ge=0, le=MAX_MONTHS)
+    validity_months: int = Field(ge=1, le=MAX_MONTHS)
 
 
 def _families(table: dict[str, float]) -> dict[str, float]:
@@ -37,8 +44,8 @@ def _families(table: dict[str, float]) -> dict[str, float]:
         raise ValueError(
             f"unknown control family {', '.join(unknown)} (known: default, {', '.join(FAMILIES)})"
         )
-    if any(hours < 0 for hours in table.values()):
-        raise ValueError("hours cannot be negative")
+    if any(not (math.isfinite(hours) and 0 <= hours <= MAX_HOURS) for hours in table.values()):
+        raise ValueError(f"hours must be finite numbers from 0 to {MAX_HOURS:g}")
     if "default" not in table:
         raise ValueError("needs a 'default' entry")
     return table
@@ -46,8 +53,8 @@ def _families(table: dict[str, float]) -> dict[str, float]:
 
 class Costs(_Model):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    hourly_rate: float = Field(gt=0)
-    team_hours_per_month: float = Field(gt=0)
+    hourly_rate: float = Field(gt=0, le=MAX_AMOUNT)
+    team_hours_per_month: float = Field(gt=0, le=MAX_HOURS)
     hours_per_control: dict[str, float]
     hours_per_document: dict[str, float]
     certifications: dict[str, CertificationCost]
@@ -90,7 +97,9 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _read(text: str, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return toml_loads(text)
+    except BoundsError as e:
+        raise InputError(f"{source}: arrays or tables {e}; flatten them.") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{source}: not valid TOML ({e}).") from None
 
@@ -120,5 +129,5 @@ def load_costs(path: Path | None = None) -> Costs:
                 f"unknown key '{where}'; remove it or check its spelling (see README, Certification roadmap)"
             )
         else:
-            problem = f"invalid value for '{where}': {first['msg']}"
+            problem = f"invalid value for '{where}': {first['msg'].removeprefix('Value error, ')}"
         raise InputError(f"{source}: {problem}.") from None

@@ -8,8 +8,6 @@ and what to write instead.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,10 +15,12 @@ from pathlib import Path
 
 from trustctl.config import CERTIFICATION_IDS
 from trustctl.errors import InputError
+from trustctl.inputs import EARLIEST, LATEST, csv_records
 from trustctl.roadmap.certifications import normalise
 
 FIELDS = ("deal", "amount", "probability", "close_date", "requires")
 OPTIONAL = ("stage",)  # when mapped, rows in a closed stage (won or lost) are skipped
+MAX_AMOUNT = 1e15  # far beyond any deal, and small enough that sums over deals stay finite
 ISO_DATES = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -100,8 +100,10 @@ def _amount(text: str, where: str) -> float:
         raise InputError(
             f"{where}: amount {text!r} is not a number; write it as digits, e.g. 120000 or 120,000.00."
         ) from None
-    if value < 0 or value != value or value in (float("inf"), float("-inf")):
-        raise InputError(f"{where}: amount {text!r} must be a non-negative number.")
+    if not 0 <= value <= MAX_AMOUNT:  # also refuses nan and inf
+        raise InputError(
+            f"{where}: amount {text!r} must be a non-negative number, at most {MAX_AMOUNT:,.0f}."
+        )
     return value
 
 
@@ -126,9 +128,15 @@ def _probability(text: str, where: str) -> float:
 def _date(text: str, formats: tuple[str, ...], where: str) -> date:
     for fmt in formats:
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            day = datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        if not EARLIEST <= day <= LATEST:
+            raise InputError(
+                f"{where}: close date {text!r} is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}; "
+                "give the deal's expected close date."
+            )
+        return day
     shown = ", ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats[:2])
     raise InputError(f"{where}: close date {text!r} is not a date; write it as {shown}.")
 
@@ -171,7 +179,7 @@ def read_pipeline(
         raise InputError(f"--preset {preset}: one of {', '.join(PRESETS)}.")
     chosen = PRESETS[preset]
     mapping = {**chosen.columns, **(columns or {})}
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = [row for _, row in csv_records(text.lstrip("\ufeff"), source)]
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not numbered:
         raise InputError(

@@ -37,6 +37,7 @@ from trustctl.evidence.canonical import (
 from trustctl.evidence.compress import Prepared, fast_canonical, fast_loads, holds_float, prepare
 from trustctl.evidence.locker import RunWriter
 from trustctl.evidence.records import Call, CallError
+from trustctl.inputs import MAX_DEPTH, too_deep
 
 CHUNK_LINES = 5000
 _UPPER = re.compile(r"(?<!^)(?=[A-Z])")
@@ -152,10 +153,16 @@ def _parse(line: bytes, fast: bool, names: _Names) -> tuple[dict[str, Any] | str
     if not parsed_fast:
         try:
             value = json.loads(line)
+        except RecursionError:
+            return f"not valid JSON (nested more than {MAX_DEPTH} levels deep)", True
         except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
             return f"not valid JSON ({e})", True
         if not isinstance(value, dict):
             return f"not a JSON object (a {type(value).__name__})", True
+    # Deeper values could not be stored or read back without overflowing the stack. Only a line with
+    # that many brackets can be that deep, and counting them costs next to nothing.
+    if line.count(b"[") + line.count(b"{") > MAX_DEPTH and too_deep(value):
+        return f"not valid JSON (nested more than {MAX_DEPTH} levels deep)", True
     asset = _normalize_parsed(value, names)
     if not isinstance(asset.get("name"), str) or not isinstance(asset.get("asset_type"), str):
         return "not an asset (no name or asset_type)", True
