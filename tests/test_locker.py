@@ -15,6 +15,7 @@ import pytest
 
 from trustctl.errors import LockerError, NoEvidenceError
 from trustctl.evidence import signing
+from trustctl.evidence.compress import gzip_bytes
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Call, CallError
 from trustctl.evidence.verify import verify_locker
@@ -95,7 +96,7 @@ def test_verify_names_a_changed_object(locker: Locker, key: signing.Ed25519Priva
     # Change one byte of the content (re-compressed, so the file still reads).
     content = bytearray(gzip.decompress(path.read_bytes()))
     content[5] ^= 0x01
-    path.write_bytes(gzip.compress(bytes(content)))
+    path.write_bytes(gzip_bytes(bytes(content)))
     problems = verify_locker(locker).problems
     rel = str(path.relative_to(locker.root))
     assert any(p.startswith(rel) and "does not match its hash" in p for p in problems)
@@ -170,7 +171,8 @@ def test_incomplete_run_is_noted_and_never_assessed(locker: Locker, key: signing
     writer.close()  # the process "died" before commit
     report = verify_locker(locker)
     assert report.ok and report.notes == [
-        f"runs/{writer.run_id}: incomplete run (no manifest); never assessed"
+        f"runs/{writer.run_id}: incomplete run (no manifest); never assessed",
+        "1 object(s) no signed run names, written by interrupted runs",
     ]
     assert locker.latest_run().run_id == done
     # The next run chains to the last complete one.

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from trustctl.errors import LockerError
-from trustctl.evidence import signing
+from trustctl.evidence import index, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex
 from trustctl.evidence.locker import MANIFEST, SIGNATURE, Locker
 from trustctl.evidence.records import Call, CallError
@@ -118,9 +118,11 @@ def test_format_1_manifests_are_still_read(locker: Locker, key: signing.Ed25519P
         ],
     }
     data = canonical_bytes(old)
+    (run / "started.json").write_bytes(canonical_bytes({"run_id": run.name, "started_at": old["started_at"]}))
     (run / SIGNATURE).write_bytes(signing.sign(key, data))
     (run / MANIFEST).write_bytes(data)
     manifest = locker.read_manifest(run.name)
+    index.record(locker, manifest, "sha256:" + sha256_hex(data))  # as the version that wrote it did
     assert manifest.format == 1 and manifest.evidence == {digest} and manifest.request_list is None
     nxt = daily_run(locker, key, 1)  # a format 2 run chains to it
     assert locker.read_manifest(nxt).previous == "sha256:" + sha256_hex(data)
@@ -180,7 +182,7 @@ def test_a_damaged_pack_is_named(locker: Locker, key: signing.Ed25519PrivateKey)
     pack.write_bytes(bytes(data))
     fresh = Locker.open(locker.root)
     problems = verify_locker(fresh).problems
-    assert any(p.startswith(f"objects/pack/{pack.name}: pack cannot be read") for p in problems)
+    assert any(p.startswith(f"objects/pack/{pack.name}: stored bytes do not verify") for p in problems)
     assert any(p.startswith(f"runs/{run_id}: evidence object") for p in problems)
     with pytest.raises(LockerError, match=f"{pack.name}: evidence pack cannot be read"):
         fresh.read_manifest(run_id)

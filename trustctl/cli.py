@@ -4,6 +4,7 @@ errors on stderr; exit codes as in the README."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -25,6 +26,7 @@ from trustctl.errors import (
     TrustctlError,
     UsageError,
 )
+from trustctl.evidence import signing
 from trustctl.evidence.documents import Document, read_documents
 from trustctl.identity.chain import as_json as leaver_json
 from trustctl.identity.chain import as_table as leaver_table
@@ -84,14 +86,23 @@ def main(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="Where to write trustctl.toml and the locker.",
 )
-def init(org: str | None, directory: Path) -> None:
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Create the signing key here, outside the locker's directory (default: .trustctl/signing-key.pem).",
+)
+def init(org: str | None, directory: Path, key_file: Path | None) -> None:
     """Write trustctl.toml, create the evidence locker and the Ed25519 signing key (mode 0600).
 
-    Example: trustctl init --org "Acme"
+    Example: trustctl init --org "Acme" --key ~/.config/trustctl/acme-signing-key.pem
     """
-    made = pipeline.init(directory, org or directory.resolve().name)
+    made = pipeline.init(directory, org or directory.resolve().name, key_file=key_file)
     click.echo(
-        f"wrote {made.config}\ncreated locker {made.locker}\ncreated signing key {made.key} (mode 0600)"
+        f"wrote {made.config}\ncreated locker {made.locker}\ncreated signing key {made.key} (mode 0600)\n"
+        f"key fingerprint {made.fingerprint}\n"
+        "Record the fingerprint outside the locker (a ticket, a wiki page, your auditor): "
+        "`trustctl verify --key FINGERPRINT` proves every run was signed with this key."
     )
 
 
@@ -153,6 +164,7 @@ def collect(
         f"{collected.errors} errors"
         + (f"; AWS accounts {', '.join(collected.aws.accounts) or 'none'}" if "aws" in chosen else "")
     )
+    click.echo(f"head {collected.head} (run {m.sequence}; keep it outside the locker for `verify --head`)")
     for record in m.errors:
         c = record.call
         assert record.error is not None
@@ -254,28 +266,54 @@ def _report_verification(target: Path, what: str, notes: list[str], problems: li
         sys.exit(EXIT_VERIFY_FAILED)
 
 
+FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def _key_fingerprint(key: str) -> str:
+    """`--key` as a fingerprint: given as one (sha256:HEX), or read from a public key file."""
+    if FINGERPRINT.match(key):
+        return key
+    path = Path(key)
+    try:
+        return signing.fingerprint(signing.load_public_key(path.read_bytes()))
+    except OSError as e:
+        raise UsageError(f"--key {key}: cannot be read ({e.strerror or e}).") from None
+    except ValueError as e:
+        raise UsageError(f"--key {key}: {e}; give a public key file or a fingerprint (sha256:HEX).") from None
+
+
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--key",
-    "key_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="With a packet.zip: the public key (PEM) it must be signed with (default: the configured locker's).",
+    help="The key it must be signed with: a public key file (PEM) or a fingerprint (sha256:HEX, as `init` "
+    "printed it). Default: [locker] trusted_keys for the configured locker, its key for a packet.",
 )
+@click.option(
+    "--head",
+    help="A chain head recorded earlier (as `collect` printed it): fails if it is no longer in the chain.",
+)
+@click.option("--min-runs", type=click.IntRange(min=0), help="Fails if the locker holds fewer complete runs.")
 @config_option
-def verify(path: Path | None, key_path: Path | None, config_path: Path | None) -> None:
-    """Recompute every hash, check every signature and walk the hash chain; exit 5 on any problem.
+def verify(
+    path: Path | None, key: str | None, head: str | None, min_runs: int | None, config_path: Path | None
+) -> None:
+    """Recompute every hash, check every stored byte, signature and the hash chain; exit 5 on any problem.
     PATH is a locker directory or an audit packet (packet.zip), checked offline.
 
     Example: trustctl verify            (the configured locker)
-             trustctl verify ./locker   (any locker directory)
+             trustctl verify ./locker --key sha256:3f2a... --head sha256:9c1e...
              trustctl verify packets/soc2-2026-09-30/packet.zip --key acme-public-key.pem
     """
+    if head is not None and not FINGERPRINT.match(head if head.startswith("sha256:") else f"sha256:{head}"):
+        raise UsageError(f"--head {head}: give the head as `collect` printed it (sha256:HEX).")
     if path is not None and path.suffix == ".zip":
-        _verify_packet(path, key_path, config_path)
+        _verify_packet(path, Path(key) if key else None, config_path)
         return
-    target = path or pipeline.load(config_path).locker_path
-    report = pipeline.verify(target)
+    trusted = [_key_fingerprint(key)] if key else None
+    config = pipeline.load(config_path) if path is None or config_path is not None else None
+    target = path or (config.locker_path if config else Path("."))
+    report = pipeline.verify(target, trusted=trusted, config=config, head=head, min_runs=min_runs)
     _report_verification(target, "locker", report.notes, report.problems)
     click.echo(
         f"verified {target}: {report.objects} objects, {report.runs} runs, chain head {report.head}, "

@@ -32,9 +32,15 @@ class OrganizationConfig(_Model):
     name: SingleLine
 
 
+FINGERPRINT = r"^sha256:[0-9a-f]{64}$"
+
+
 class LockerConfig(_Model):
     path: PlainText = ".trustctl/locker"
     key: PlainText = ".trustctl/signing-key.pem"
+    # Fingerprints of the keys this locker may be signed with, recorded when `init` printed them:
+    # `trustctl verify` fails for a locker re-signed with any other key.
+    trusted_keys: list[Annotated[str, Field(pattern=FINGERPRINT)]] = []
 
 
 class AwsConfig(_Model):
@@ -308,9 +314,11 @@ def load_config(path: Path | None = None) -> Config:
     return parse_config(text, source)
 
 
-def render_default_config(org: str) -> str:
+def render_default_config(org: str, key: str = ".trustctl/signing-key.pem", trusted: str = "") -> str:
     """The trustctl.toml that `init` writes: every key, commented with its default."""
     name = org.replace("\\", "\\\\").replace('"', '\\"')
+    key_path = key.replace("\\", "\\\\").replace('"', '\\"')
+    trusted_keys = f'trusted_keys = ["{trusted}"]' if trusted else '# trusted_keys = ["sha256:..."]'
     return f"""# trustctl configuration. Every key is documented in the README (Configuration).
 
 [organization]
@@ -318,7 +326,8 @@ name = "{name}"
 
 [locker]
 path = ".trustctl/locker"          # evidence locker (content-addressed objects + signed run manifests)
-key = ".trustctl/signing-key.pem"  # Ed25519 signing key, created by `trustctl init` with mode 0600
+key = "{key_path}"  # Ed25519 signing key (mode 0600); TRUSTCTL_SIGNING_KEY (the PEM) overrides it
+{trusted_keys}  # `trustctl verify` fails for runs signed by any other key
 
 [aws]
 # regions = ["eu-west-1", "us-east-1"]  # default: every region enabled in each account

@@ -49,9 +49,10 @@ class Initialized:
     config: Path
     locker: Path
     key: Path
+    fingerprint: str  # record it outside the locker: `verify --key` checks every run against it
 
 
-def init(directory: Path, org: str, extra_config: str = "") -> Initialized:
+def init(directory: Path, org: str, extra_config: str = "", key_file: Path | None = None) -> Initialized:
     """Write trustctl.toml, the signing key (0600) and an empty locker; refuse to overwrite anything.
 
     Everything is checked before anything is written: the name, the directory, and the config as every
@@ -70,7 +71,8 @@ def init(directory: Path, org: str, extra_config: str = "") -> Initialized:
         raise ConfigError(
             path, "already exists; nothing was changed", "Edit it, or run init in another directory."
         )
-    text = render_default_config(org) + extra_config
+    key_setting = str(key_file.expanduser().absolute()) if key_file else ".trustctl/signing-key.pem"
+    text = render_default_config(org, key_setting) + extra_config
     config = parse_config(text, path)
     if config.key_path.exists():
         raise LockerError(f"{config.key_path}: a signing key already exists; nothing was changed.")
@@ -81,11 +83,12 @@ def init(directory: Path, org: str, extra_config: str = "") -> Initialized:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         key = signing.create_key(config.key_path)
+        fingerprint = signing.fingerprint(key.public_key())
         Locker.create(config.locker_path, key)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(render_default_config(org, key_setting, fingerprint) + extra_config, encoding="utf-8")
     except OSError as e:
         raise InputError(f"--dir {directory}: cannot be written ({e.strerror or e}).") from None
-    return Initialized(path, config.locker_path, config.key_path)
+    return Initialized(path, config.locker_path, config.key_path, fingerprint)
 
 
 def open_locker(config: Config) -> Locker:
@@ -96,6 +99,7 @@ def open_locker(config: Config) -> Locker:
 class Collected:
     manifest: Manifest
     aws: AwsSummary
+    head: str  # the new chain head (the manifest's hash): record it outside, for `verify --head`
 
     @property
     def errors(self) -> int:
@@ -119,7 +123,7 @@ def collect(
     # Identity files are read and checked before the run begins: a bad roster changes nothing.
     prepared = identity_runner.prepare(config) if "identity" in providers else None
     locker = open_locker(config)
-    key = signing.load_private_key(config.key_path)
+    key = signing.signing_key(config.key_path)
     # The configured tokens are known values: redacted wherever a response or error echoes one.
     redactor = redact.from_environment(app.token_env for app in config.identity.scim)
     writer = locker.begin_run(key, config.organization.name, config.digest, redactor)
@@ -137,7 +141,7 @@ def collect(
         manifest = writer.commit(providers)
     finally:
         writer.close()
-    return Collected(manifest, summary)
+    return Collected(manifest, summary, locker.manifest_digest(manifest.run_id))
 
 
 def latest_evidence(locker: Locker) -> Manifest:
@@ -220,8 +224,25 @@ def check_report(
     )
 
 
-def verify(path: Path) -> VerifyReport:
-    return verify_locker(Locker.open(path))
+def verify(
+    path: Path,
+    *,
+    trusted: list[str] | None = None,
+    config: Config | None = None,
+    head: str | None = None,
+    min_runs: int | None = None,
+) -> VerifyReport:
+    """Verify a locker; with the `config` it belongs to, also against its trusted keys and signing key."""
+    signer = None
+    if config is not None:
+        trusted = trusted or list(config.locker.trusted_keys) or None
+        try:
+            signer = signing.fingerprint(signing.signing_key(config.key_path).public_key())
+        except LockerError:
+            signer = None  # a verifier need not hold the signing key
+    # A locker that lost its marker is still verified (and the loss named), not refused as "not a locker".
+    locker = Locker(path) if (path / "runs").is_dir() else Locker.open(path)
+    return verify_locker(locker, trusted=trusted, signer=signer, head=head, min_runs=min_runs)
 
 
 def load(path: Path | None) -> Config:
@@ -270,7 +291,7 @@ def add_document(
     content_call, metadata_call = documents.document_calls(path.name)
     locker = open_locker(config)
     writer = locker.begin_run(
-        signing.load_private_key(config.key_path), config.organization.name, config.digest
+        signing.signing_key(config.key_path), config.organization.name, config.digest
     )
     try:
         now = datetime.now(UTC)

@@ -1,7 +1,9 @@
-"""The locker's SQLite index: complete runs in chain order, with their providers.
+"""The order of a locker's runs, from their signed manifests; and index.sqlite, a derived copy of it.
 
-The index is derived data. It is rebuilt from the run manifests whenever it is missing, unreadable,
-or disagrees with the run directories on disk, so deleting it never loses anything.
+Readers never believe the index: every reader's view of the chain (which runs are complete, their order,
+their providers) comes from the manifests themselves, each checked against its signature. index.sqlite is
+kept as a convenience for people querying a locker with SQLite tools; `trustctl verify` compares it with
+the manifests, reports a difference and rebuilds it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from contextlib import closing
 from typing import TYPE_CHECKING
 
 from trustctl.errors import LockerError
+from trustctl.evidence import signing
 from trustctl.evidence.canonical import sha256_hex
 
 if TYPE_CHECKING:
@@ -24,6 +27,54 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, sequence INTEGER UNIQUE NOT NULL, digest TEXT NOT NULL,
     completed_at TEXT NOT NULL, providers TEXT NOT NULL);
 """
+Row = tuple[str, int, str, str, str]
+
+
+def _row(manifest: RunInfo, digest: str) -> Row:
+    return (manifest.run_id, manifest.sequence, digest, manifest.completed_at, json.dumps(manifest.providers))
+
+
+def chain(locker: Locker) -> list[tuple[RunInfo, str]]:
+    """(signed header, manifest digest) of every complete run, in chain order. A manifest whose signature
+    does not verify, or that does not decode, is a LockerError naming it: nothing is read past damage."""
+    from trustctl.evidence.manifests import ManifestError, header_of
+
+    public = locker.public_key()
+    found: list[tuple[RunInfo, str]] = []
+    for entry in locker.run_entries():
+        if not entry.complete:
+            continue
+        path = entry.path / "manifest.json"
+        try:
+            data = path.read_bytes()
+            signature = (entry.path / "manifest.json.sig").read_bytes()
+        except OSError as e:
+            raise LockerError(
+                f"{path}: cannot be read ({e.strerror or e}).", "Run `trustctl verify`."
+            ) from None
+        if not signing.is_valid(public, signature, data):
+            raise LockerError(f"{path}: signature does not verify.", "Run `trustctl verify` for details.")
+        try:
+            header = header_of(data)
+        except ManifestError as e:
+            raise LockerError(f"{path}: damaged run manifest ({e}).", "Run `trustctl verify`.") from None
+        if header.run_id != entry.run_id:
+            raise LockerError(
+                f"{path}: names run {header.run_id}, not {entry.run_id}.", "Run `trustctl verify`."
+            )
+        found.append((header, "sha256:" + sha256_hex(data)))
+    found.sort(key=lambda item: item[0].sequence)
+    return found
+
+
+def ordered_runs(locker: Locker) -> list[str]:
+    """Run ids of complete runs, in chain order."""
+    return [header.run_id for header, _ in chain(locker)]
+
+
+def run_providers(locker: Locker) -> list[tuple[str, list[str]]]:
+    """(run id, providers) of complete runs, in chain order."""
+    return [(header.run_id, list(header.providers)) for header, _ in chain(locker)]
 
 
 def _connect(locker: Locker) -> sqlite3.Connection:
@@ -32,59 +83,34 @@ def _connect(locker: Locker) -> sqlite3.Connection:
     return conn
 
 
-def _insert(conn: sqlite3.Connection, manifest: RunInfo, digest: str) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
-        (manifest.run_id, manifest.sequence, digest, manifest.completed_at, json.dumps(manifest.providers)),
-    )
-
-
 def record(locker: Locker, manifest: RunInfo, digest: str) -> None:
+    """Add a committed run to the index (rebuilt whole if it cannot be written to)."""
     try:
         with closing(_connect(locker)) as conn, conn:
-            _insert(conn, manifest, digest)
+            conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)", _row(manifest, digest))
     except sqlite3.Error:
-        rebuild(locker)
+        rebuild(locker, chain(locker))
 
 
-def rebuild(locker: Locker) -> None:
-    """Recreate the index from the manifests on disk."""
-    from trustctl.evidence.manifests import ManifestError, header_of
-
-    path = locker.root / INDEX
-    path.unlink(missing_ok=True)
+def rebuild(locker: Locker, runs: list[tuple[RunInfo, str]]) -> None:
+    """Recreate the index from these (verified) runs."""
+    (locker.root / INDEX).unlink(missing_ok=True)
     with closing(_connect(locker)) as conn, conn:
-        for entry in locker.run_entries():
-            if not entry.complete:
-                continue
-            data = (entry.path / "manifest.json").read_bytes()
-            try:
-                _insert(conn, header_of(data), "sha256:" + sha256_hex(data))
-            except (ManifestError, sqlite3.IntegrityError) as e:
-                raise LockerError(
-                    f"{entry.path / 'manifest.json'}: damaged run manifest ({str(e).splitlines()[0]}).",
-                    "Run `trustctl verify`; nothing was changed.",
-                ) from None
+        conn.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?)", [_row(h, d) for h, d in runs])
 
 
-def ordered_runs(locker: Locker) -> list[str]:
-    """Run ids of complete runs, in chain order (sequence)."""
-    on_disk = {e.run_id for e in locker.run_entries() if e.complete}
+def differences(locker: Locker, runs: list[tuple[RunInfo, str]]) -> list[str]:
+    """How index.sqlite differs from these runs (empty: it agrees, or there is none yet)."""
+    path = locker.root / INDEX
+    if not path.exists():
+        return []
     try:
-        with closing(_connect(locker)) as conn:
-            rows = conn.execute("SELECT run_id FROM runs ORDER BY sequence").fetchall()
-    except sqlite3.Error:
-        rows = None
-    if rows is None or {r[0] for r in rows} != on_disk:
-        rebuild(locker)
-        with closing(_connect(locker)) as conn:
-            rows = conn.execute("SELECT run_id FROM runs ORDER BY sequence").fetchall()
-    return [r[0] for r in rows]
-
-
-def run_providers(locker: Locker) -> list[tuple[str, list[str]]]:
-    """(run id, providers) of complete runs in chain order, read from the index, not the manifests."""
-    ordered_runs(locker)  # rebuilds the index first if it is stale
-    with closing(_connect(locker)) as conn:
-        rows = conn.execute("SELECT run_id, providers FROM runs ORDER BY sequence").fetchall()
-    return [(run_id, list(json.loads(providers))) for run_id, providers in rows]
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            rows = set(conn.execute("SELECT run_id, sequence, digest, completed_at, providers FROM runs"))
+    except sqlite3.Error as e:
+        return [f"cannot be read as the index ({e})"]
+    expected = {_row(h, d) for h, d in runs}
+    problems = [f"row for run {r[0]} does not match its signed manifest" for r in sorted(rows - expected)]
+    listed = {r[0] for r in rows}
+    problems += [f"run {h.run_id} is missing" for h, _ in runs if h.run_id not in listed]
+    return problems

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gzip
 import json
 import os
 import secrets
@@ -36,11 +35,11 @@ from trustctl import __version__
 from trustctl.errors import LockerError, NoEvidenceError
 from trustctl.evidence import index, manifests, redact, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable, utc_iso
-from trustctl.evidence.compress import Prepared
+from trustctl.evidence.compress import Prepared, gunzip, gunzip_exact, gzip_bytes
 from trustctl.evidence.files import write_atomic
 from trustctl.evidence.packs import PackStore
-from trustctl.evidence.redact import Redactor
 from trustctl.evidence.records import Call, CallError, Manifest, RequestRecord, Tool
+from trustctl.evidence.redact import Redactor
 
 MARKER = "LOCKER"
 PUBLIC_KEY = "public-key.pem"
@@ -131,13 +130,13 @@ class Locker:
         path = self.object_path(digest)
         if not path.exists() and self.packs.locate(digest.removeprefix("sha256:")) is None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, gzipped or gzip.compress(data, compresslevel=6, mtime=0))
+            write_atomic(path, gzipped or gzip_bytes(data, 6))
         return digest
 
     def read_object_bytes(self, digest: str) -> bytes:
         path = self.object_path(digest)
         try:
-            return gzip.decompress(path.read_bytes())
+            return gunzip(path.read_bytes())
         except FileNotFoundError:
             packed = self.packs.read(digest.removeprefix("sha256:"))
             if packed is not None:
@@ -145,7 +144,7 @@ class Locker:
             raise LockerError(
                 f"{path}: evidence object {digest} is missing.", "Run `trustctl verify`."
             ) from None
-        except (OSError, EOFError, gzip.BadGzipFile) as e:
+        except (OSError, ValueError) as e:
             raise LockerError(
                 f"{path}: evidence object is damaged ({e}).", "Run `trustctl verify`."
             ) from None
@@ -170,8 +169,8 @@ class Locker:
 
     def pack(self, force: bool = False) -> bool:
         """Move loose small objects into a new pack (when enough are loose, or `force`), then merge packs
-        when there are enough; returns whether anything changed. Objects whose bytes do not match their
-        name are left loose for `trustctl verify` to report."""
+        when there are enough; returns whether anything changed. Objects whose stored bytes or content do
+        not verify are left loose for `trustctl verify` to report."""
         sizes = {p: p.stat().st_size for p in self.iter_object_paths()}
         small = [p for p, size in sizes.items() if size <= self.pack_object_max]
         enough = len(small) >= self.pack_loose_at or sum(sizes[p] for p in small) >= self.pack_loose_bytes
@@ -182,9 +181,9 @@ class Locker:
             def objects() -> Iterator[tuple[str, bytes]]:
                 for path in small:
                     hexdigest = path.parent.name + path.name.removesuffix(".json.gz")
-                    try:
-                        data = gzip.decompress(path.read_bytes())
-                    except (OSError, EOFError, gzip.BadGzipFile):
+                    try:  # stored bytes that do not verify stay loose, for `trustctl verify` to name
+                        data = gunzip_exact(path.read_bytes())
+                    except (OSError, ValueError):
                         continue
                     if sha256_hex(data) == hexdigest:
                         good.append(path)
@@ -406,11 +405,14 @@ class RunWriter:
     def commit(self, providers: list[str]) -> Manifest:
         """Store the request list and times, then sign and write the manifest, chained to the previous
         complete run; finally pack loose objects if enough have gathered."""
-        previous_runs = index.ordered_runs(self.locker)
-        previous = self.locker.manifest_digest(previous_runs[-1]) if previous_runs else None
+        chain = index.chain(self.locker)
+        previous = chain[-1][1] if chain else None
+        # Runs interrupted before their manifest are recorded here, so `verify` can tell the trace of an
+        # interrupted run from a run directory added later; the marker's hash ties it to this locker.
+        abandoned = sorted(e.run_id for e in self.locker.run_entries() if not e.complete and e.run_id != self.run_id)
         header = {
             "run_id": self.run_id,
-            "sequence": len(previous_runs) + 1,
+            "sequence": len(chain) + 1,
             "previous": previous,
             "tool": Tool(version=__version__).model_dump(),
             "organization": self._organization,
@@ -419,6 +421,8 @@ class RunWriter:
             "started_at": utc_iso(self.started_at),
             "completed_at": utc_iso(utc_now()),
             "providers": sorted(providers),
+            "marker": "sha256:" + sha256_hex((self.locker.root / MARKER).read_bytes()),
+            "abandoned": abandoned,
         }
         data, lists = manifests.split(header, self.records)
         for content in lists.values():

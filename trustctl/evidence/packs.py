@@ -12,6 +12,7 @@ duplicates, never a gap. Anyone can unpack one with `tar -xJf` and check each fi
 
 from __future__ import annotations
 
+import contextlib
 import io
 import lzma
 import os
@@ -40,6 +41,58 @@ def _hex_of(name: str) -> str:
     return name.replace("/", "")
 
 
+def _info(hexdigest: str, size: int) -> tarfile.TarInfo:
+    """A member's header: only its name and size vary, so a pack's tar stream is a function of its objects."""
+    info = tarfile.TarInfo(member_name(hexdigest))
+    info.size, info.mode, info.mtime = size, 0o644, 0
+    return info
+
+
+def tar_bytes(objects: Iterable[tuple[str, bytes]]) -> bytes:
+    """The exact tar stream `PackStore.write` compresses for these (hexdigest, bytes), in this order."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w|", format=tarfile.USTAR_FORMAT) as archive:
+        for hexdigest, data in objects:
+            archive.addfile(_info(hexdigest, len(data)), io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def index_bytes(objects: Iterable[tuple[str, bytes]]) -> bytes:
+    """A pack's .idx: one `<sha256> <size>` line per object; the pack is named by its SHA-256."""
+    return "".join(f"{h} {len(data)}\n" for h, data in objects).encode()
+
+
+def unpack_exact(pack: Path) -> list[tuple[str, bytes]]:
+    """Every (member name's hexdigest, bytes) of a pack, checked to be byte for byte what `write` makes
+    of them: one xz stream (its own CRCs checked) of a tar stream with trustctl's headers and padding.
+    ValueError says what differs. Whether each member's bytes match its name is the caller's check."""
+    try:
+        raw = pack.read_bytes()
+    except OSError as e:
+        raise ValueError(f"cannot be read ({e.strerror or e})") from None
+    try:
+        stream = lzma.decompress(raw, format=lzma.FORMAT_XZ)
+    except lzma.LZMAError as e:
+        raise ValueError(f"xz data is damaged ({e})") from None
+    if not raw.endswith(b"YZ"):  # xz allows zero padding after a stream; trustctl writes none
+        raise ValueError("bytes after the end of the xz stream (changed)")
+    found: list[tuple[str, bytes]] = []
+    try:
+        with tarfile.open(fileobj=io.BytesIO(stream), mode="r:") as archive:
+            for info in archive:
+                handle = archive.extractfile(info) if info.isfile() else None
+                if handle is None:
+                    raise ValueError(f"member {info.name} is not a regular file")
+                if len(info.name) != 65 or member_name(_hex_of(info.name)) != info.name:
+                    raise ValueError(f"member {info.name} is not named like an object")
+                found.append((_hex_of(info.name), handle.read()))
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise ValueError(f"tar data is damaged ({e})") from None
+    if tar_bytes(found) != stream:
+        raise ValueError("tar headers, order or padding differ from what trustctl writes (changed)")
+    return found
+
+
 class PackStore:
     """The packs of one locker: which object is where, and reading, writing and merging them."""
 
@@ -63,7 +116,8 @@ class PackStore:
             return {h: int(n) for h, n in (line.split() for line in lines)}
         except (OSError, ValueError):
             members = {_hex_of(name): len(data) for name, data in self.members(pack)}
-            write_atomic(idx, "".join(f"{h} {n}\n" for h, n in members.items()).encode())
+            with contextlib.suppress(OSError):  # derived: a locker it cannot be written to still reads
+                write_atomic(idx, "".join(f"{h} {n}\n" for h, n in members.items()).encode())
             return members
 
     def sizes(self, pack: Path) -> dict[str, int]:
@@ -129,9 +183,7 @@ class PackStore:
                 for hexdigest, data in objects:
                     if hexdigest in listing:
                         continue
-                    info = tarfile.TarInfo(member_name(hexdigest))
-                    info.size, info.mode, info.mtime = len(data), 0o644, 0
-                    archive.addfile(info, io.BytesIO(data))
+                    archive.addfile(_info(hexdigest, len(data)), io.BytesIO(data))
                     listing[hexdigest] = len(data)
             raw.flush()
             os.fsync(raw.fileno())

@@ -71,6 +71,9 @@ class RunInfo(_Frozen):
     started_at: str
     completed_at: str
     providers: list[str]
+    # Signed since runs accounted for the marker and for interrupted runs (None in older manifests):
+    marker: str | None = None  # sha256 of the LOCKER marker file
+    abandoned: list[str] | None = None  # run directories left without a manifest when this run committed
 
 
 class ManifestHeader(RunInfo):

@@ -22,7 +22,12 @@ REDACTED = "[redacted]"
 # Shorter values are too likely to occur as ordinary text (moto's test secret is "testing").
 MIN_KNOWN_LENGTH = 8
 # Credentials a process may hold in its environment whatever the configuration says.
-CREDENTIAL_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+CREDENTIAL_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "TRUSTCTL_SIGNING_KEY",
+)
 
 # Each pattern keeps a harmless prefix (group 1) and replaces what follows. None can match a quote
 # or a backslash outside an escape, so replacing inside canonical JSON keeps it valid JSON.

@@ -31,6 +31,24 @@ def create_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+KEY_VARIABLE = "TRUSTCTL_SIGNING_KEY"
+
+
+def signing_key(path: Path) -> Ed25519PrivateKey:
+    """The key runs are signed with: the PEM in $TRUSTCTL_SIGNING_KEY when set (a CI secret, so the key
+    need not sit beside the locker), else the file at `path` ([locker] key)."""
+    pem = os.environ.get(KEY_VARIABLE)
+    if not pem:
+        return load_private_key(path)
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise SigningKeyError(f"${KEY_VARIABLE}: not an unencrypted PEM private key.") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"${KEY_VARIABLE}: not an Ed25519 key; trustctl signs with Ed25519.")
+    return key
+
+
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)

@@ -1,22 +1,45 @@
-"""Offline verification of a locker: every object hash, every signature, the whole hash chain.
+"""Offline verification of a locker: every stored byte, every signature, the whole hash chain, the layout,
+the derived index, and the anchors kept outside the locker (trusted keys, a recorded head).
 
-Problems name the file or run that does not verify; incomplete runs (killed before their manifest
-was written) are reported as notes, since they are never assessed and change nothing else.
+What covers what:
+- an object's content: its SHA-256 (its name); its stored bytes: trustctl's one gzip encoding, checked
+  byte for byte (`compress.gunzip_exact`), or, in a pack, the exact tar stream trustctl writes, inside
+  an xz stream whose own CRCs are checked (`packs.unpack_exact`);
+- a run: the Ed25519 signature over its manifest's bytes, which name (by hash) its request list and times,
+  and hence every evidence object; `started.json` must say what the signed manifest says; nothing else may
+  sit in a run directory;
+- the chain: each manifest names the previous one's hash and its position; the marker's hash is signed too;
+- anything no signed manifest accounts for (an object, a file, a run directory) is a finding;
+- outside the locker: `trusted` keys (a re-signed locker is signed by another key), and a `head` or a
+  `min_runs` recorded elsewhere (a rollback removes runs from the end of the chain).
+
+Every problem names the file or run. Damaged input is a finding, never a crash.
 """
 
 from __future__ import annotations
 
-import gzip
+import contextlib
+import json
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from trustctl.errors import LockerError
-from trustctl.evidence import manifests, signing
-from trustctl.evidence.canonical import sha256_hex
-from trustctl.evidence.locker import MANIFEST, SIGNATURE, Locker
-from trustctl.evidence.packs import member_name
+from trustctl.evidence import index, manifests, signing
+from trustctl.evidence.canonical import canonical_bytes, sha256_hex
+from trustctl.evidence.compress import gunzip_exact
+from trustctl.evidence.locker import MANIFEST, MARKER, PUBLIC_KEY, SIGNATURE, STARTED, Locker
+from trustctl.evidence.packs import INDEX_SUFFIX, SUFFIX, index_bytes, unpack_exact
 from trustctl.evidence.records import ManifestHeader, RunInfo
+
+HEX = re.compile(r"^[0-9a-f]+$")
+RUN_FILES = {STARTED, MANIFEST, SIGNATURE}
+TOP_LEVEL = {MARKER, PUBLIC_KEY, "objects", "runs", index.INDEX, ".lock"}
+MARKER_KEYS = {"format", "created_at", "tool"}
 
 
 @dataclass
@@ -33,59 +56,187 @@ class VerifyReport:
         return not self.problems
 
 
-def _verify_objects(locker: Locker, report: VerifyReport) -> set[str]:
-    present = set()
-    for path in locker.iter_object_paths():
-        expected = path.parent.name + path.name.removesuffix(".json.gz")
-        rel = path.relative_to(locker.root)
-        try:
-            actual = sha256_hex(gzip.decompress(path.read_bytes()))
-        except (OSError, EOFError, gzip.BadGzipFile) as e:
-            report.problems.append(f"{rel}: object cannot be read ({e})")
+@dataclass
+class _Found:
+    """What is stored, as verification goes."""
+
+    objects: dict[str, str] = field(default_factory=dict)  # sha256:... -> where (relative path)
+    stray: list[str] = field(default_factory=list)  # leftovers of interrupted writes
+
+
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def _verify_layout(locker: Locker, report: VerifyReport, found: _Found) -> None:
+    for path in sorted(locker.root.iterdir()):
+        if path.name in TOP_LEVEL:
             continue
-        report.objects += 1
-        if actual != expected:
-            report.problems.append(f"{rel}: content does not match its hash (changed)")
+        if _is_temporary(path.name):
+            found.stray.append(path.name)
+        else:
+            report.problems.append(f"{path.name}: not part of a trustctl locker (added)")
+    lock = locker.root / ".lock"
+    if lock.is_file() and lock.stat().st_size:
+        report.problems.append(".lock: the lock file is not empty (changed)")
+
+
+def _verify_loose(locker: Locker, report: VerifyReport, found: _Found) -> None:
+    objects = locker.root / "objects"
+    if not objects.is_dir():
+        report.problems.append("objects: missing or not a directory")
+        return
+    for folder in sorted(objects.iterdir()):
+        if folder.name == "pack":
             continue
-        present.add("sha256:" + expected)
-    for pack in locker.packs.packs():
-        rel = pack.relative_to(locker.root)
-        listed: dict[str, int] = {}
-        try:
-            for name, data in locker.packs.members(pack):
-                report.objects += 1
-                actual = sha256_hex(data)
-                if member_name(actual) != name:
-                    report.problems.append(f"{rel}: member {name} does not match its hash (changed)")
-                    continue
-                listed[actual] = len(data)
-                present.add("sha256:" + actual)
-        except LockerError as e:
-            report.problems.append(f"{rel}: pack cannot be read ({e.message})")
-            continue
-        if locker.packs.sizes(pack) != listed:
-            report.problems.append(
-                f"{locker.packs.index_path(pack).relative_to(locker.root)}: does not list its pack's objects "
-                "(delete it; it is rebuilt from the pack)"
+        rel = folder.relative_to(locker.root)
+        if not (folder.is_dir() and len(folder.name) == 2 and HEX.match(folder.name)):
+            (
+                found.stray.append(str(rel))
+                if _is_temporary(folder.name)
+                else report.problems.append(f"{rel}: not an object folder (added)")
             )
-    return present
+            continue
+        for path in sorted(folder.iterdir()):
+            rel = path.relative_to(locker.root)
+            stem = path.name.removesuffix(".json.gz")
+            if _is_temporary(path.name):
+                found.stray.append(str(rel))
+                continue
+            if not path.name.endswith(".json.gz") or len(stem) != 62 or not HEX.match(stem):
+                report.problems.append(f"{rel}: not an evidence object (added)")
+                continue
+            report.objects += 1
+            try:
+                content = gunzip_exact(path.read_bytes())
+            except (OSError, ValueError) as e:
+                report.problems.append(f"{rel}: stored bytes do not verify ({e})")
+                continue
+            if sha256_hex(content) != folder.name + stem:
+                report.problems.append(f"{rel}: content does not match its hash (changed)")
+                continue
+            found.objects["sha256:" + folder.name + stem] = str(rel)
+
+
+def _verify_packs(locker: Locker, report: VerifyReport, found: _Found) -> None:
+    directory = locker.packs.directory
+    if not directory.exists():
+        return
+    packs = set(locker.packs.packs())
+    for path in sorted(directory.iterdir()):
+        rel = path.relative_to(locker.root)
+        if path in packs:
+            continue
+        if _is_temporary(path.name):
+            found.stray.append(str(rel))
+        elif not (
+            path.name.endswith(INDEX_SUFFIX)
+            and path.with_name(path.name[: -len(INDEX_SUFFIX)] + SUFFIX) in packs
+        ):
+            report.problems.append(f"{rel}: not a pack or a pack's index (added)")
+    for pack in sorted(packs):
+        rel = pack.relative_to(locker.root)
+        try:
+            members = unpack_exact(pack)
+        except ValueError as e:
+            report.problems.append(f"{rel}: stored bytes do not verify ({e})")
+            continue
+        listing = index_bytes(members)
+        if pack.name != f"pack-{sha256_hex(listing)}{SUFFIX}":
+            report.problems.append(
+                f"{rel}: its name does not match the objects it holds (changed or renamed)"
+            )
+        names = [h for h, _ in members]
+        if len(set(names)) != len(names):
+            report.problems.append(f"{rel}: holds an object twice (changed)")
+        for hexdigest, data in members:
+            report.objects += 1
+            if sha256_hex(data) != hexdigest:
+                report.problems.append(
+                    f"{rel}: member {hexdigest[:2]}/{hexdigest[2:]} does not match its hash (changed)"
+                )
+                continue
+            found.objects.setdefault("sha256:" + hexdigest, str(rel))
+        idx = locker.packs.index_path(pack)
+        try:
+            stored: bytes | None = idx.read_bytes()
+        except FileNotFoundError:
+            stored = None  # derived, rebuilt when missing
+        except OSError:
+            stored = b""  # there, but not a readable file
+        if stored is not None and stored != listing:
+            report.problems.append(
+                f"{idx.relative_to(locker.root)}: does not list its pack's objects (delete it; it is rebuilt from the pack)"
+            )
+
+
+def _verify_key(
+    locker: Locker, report: VerifyReport, trusted: Collection[str] | None, signer: str | None
+) -> Ed25519PublicKey | None:
+    try:
+        pem = locker.public_key_pem()
+        public = signing.load_public_key(pem)
+    except (LockerError, ValueError) as e:
+        report.problems.append(
+            f"{PUBLIC_KEY}: not the locker's Ed25519 public key ({getattr(e, 'message', e)})"
+        )
+        return None
+    report.key = signing.fingerprint(public)
+    if signing.public_key_pem(public) != pem:
+        report.problems.append(f"{PUBLIC_KEY}: not in the exact form trustctl writes (changed)")
+    if trusted is not None and report.key not in trusted:
+        report.problems.append(
+            f"{PUBLIC_KEY}: key {report.key} is not a trusted key ({', '.join(sorted(trusted)) or 'none given'}); "
+            "the locker may have been re-signed"
+        )
+    if signer is not None and signer != report.key:
+        report.problems.append(
+            f"{PUBLIC_KEY}: key {report.key} is not the configured signing key's ({signer}); "
+            "new runs would not verify against it"
+        )
+    return public
+
+
+def _marker_digest(locker: Locker, report: VerifyReport) -> str | None:
+    try:
+        data = (locker.root / MARKER).read_bytes()
+        marker = json.loads(data)
+    except (OSError, ValueError, RecursionError) as e:
+        report.problems.append(f"{MARKER}: cannot be read as the locker marker ({e})")
+        return None
+    if not isinstance(marker, dict) or set(marker) != MARKER_KEYS or canonical_bytes(marker) != data:
+        report.problems.append(f"{MARKER}: not in the form trustctl writes (changed)")
+    return "sha256:" + sha256_hex(data)
 
 
 def _verify_run(
-    locker: Locker, run_id: str, public: Ed25519PublicKey, present: set[str], report: VerifyReport
-) -> tuple[RunInfo, str] | None:
-    """The run's signed header and manifest digest (for the chain), its problems added to `report`."""
+    locker: Locker,
+    run_id: str,
+    public: Ed25519PublicKey,
+    report: VerifyReport,
+    marker: str | None,
+    present: Collection[str],
+) -> tuple[RunInfo, str, set[str], bool] | None:
+    """The run's signed header, manifest digest, the objects it names and whether that is all of them (not
+    when its request list cannot be read); its problems added to `report`."""
     base = locker.root / "runs" / run_id
-    data = (base / MANIFEST).read_bytes()
     try:
+        data = (base / MANIFEST).read_bytes()
         sig = (base / SIGNATURE).read_bytes()
-    except OSError:
-        report.problems.append(f"runs/{run_id}: manifest has no signature file")
+    except OSError as e:
+        report.problems.append(f"runs/{run_id}: manifest or signature cannot be read ({e.strerror or e})")
         return None
     if not signing.is_valid(public, sig, data):
         report.problems.append(
             f"runs/{run_id}: manifest signature does not verify (manifest or signature changed)"
         )
+        with contextlib.suppress(manifests.ManifestError):
+            claimed = manifests.header_of(data).key
+            if claimed != report.key:
+                report.problems.append(
+                    f"{PUBLIC_KEY}: runs/{run_id} says it was signed by key {claimed}, but this file holds "
+                    f"{report.key} (the key was replaced or changed)"
+                )
         return None
     try:
         header = manifests.header_of(data)
@@ -97,18 +248,30 @@ def _verify_run(
         return None
     if header.key != report.key:
         report.problems.append(f"runs/{run_id}: signed by key {header.key}, not the locker's key")
-    lists = [header.requests, header.times] if isinstance(header, ManifestHeader) else []
-    missing = [d for d in lists if d not in present]
-    if not missing:
+    started = canonical_bytes({"run_id": header.run_id, "started_at": header.started_at})
+    try:
+        if (base / STARTED).read_bytes() != started:
+            report.problems.append(
+                f"runs/{run_id}/{STARTED}: does not say what the signed manifest says (changed)"
+            )
+    except OSError:
+        report.problems.append(f"runs/{run_id}/{STARTED}: missing or unreadable")
+    if header.marker is not None and header.marker != marker:
+        report.problems.append(
+            f"runs/{run_id}: the signed manifest names another {MARKER} (the marker changed)"
+        )
+    lists = {header.requests, header.times} if isinstance(header, ManifestHeader) else set()
+    objects = set(lists)
+    known = lists <= set(present)  # a missing list is reported as a missing object, below
+    if known:
         try:
-            objects = manifests.expand(header, locker.read_object_bytes).evidence
+            objects |= manifests.expand(header, locker.read_object_bytes).evidence
         except (manifests.ManifestError, LockerError) as e:
-            report.problems.append(f"runs/{run_id}: request list or times do not decode ({e})")
-            objects = set()
-        missing = sorted(objects - present)
-    for digest in missing:
-        report.problems.append(f"runs/{run_id}: evidence object {digest} is missing or changed")
-    return header, "sha256:" + sha256_hex(data)
+            known = False
+            report.problems.append(
+                f"runs/{run_id}: request list or times do not decode ({getattr(e, 'message', e)})"
+            )
+    return header, "sha256:" + sha256_hex(data), objects, known
 
 
 def _verify_chain(chain: list[tuple[RunInfo, str]], report: VerifyReport) -> None:
@@ -129,24 +292,172 @@ def _verify_chain(chain: list[tuple[RunInfo, str]], report: VerifyReport) -> Non
     report.head = previous
 
 
-def verify_locker(locker: Locker) -> VerifyReport:
-    report = VerifyReport()
+def _verify_anchors(
+    chain: list[tuple[RunInfo, str]], report: VerifyReport, head: str | None, min_runs: int | None
+) -> None:
+    if head is not None:
+        wanted = head if head.startswith("sha256:") else f"sha256:{head}"
+        if wanted not in {digest for _, digest in chain}:
+            report.problems.append(
+                f"runs: the recorded head {wanted} is not in the chain (runs were removed or replaced: a rollback)"
+            )
+    if min_runs is not None and len(chain) < min_runs:
+        report.problems.append(
+            f"runs: {len(chain)} complete runs, fewer than the {min_runs} recorded (a rollback)"
+        )
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _started_at(base: Path) -> str | None:
+    """When an incomplete run started, if its started.json is exactly what trustctl writes."""
     try:
-        public = signing.load_public_key(locker.public_key_pem())
-    except ValueError as e:
-        report.problems.append(f"public-key.pem: not an Ed25519 public key ({e})")
-        return report
-    report.key = signing.fingerprint(public)
-    present = _verify_objects(locker, report)
+        data = (base / STARTED).read_bytes()
+        started = json.loads(data)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(started, dict) or set(started) != {"run_id", "started_at"}:
+        return None
+    moment = started["started_at"]
+    if started["run_id"] != base.name or not isinstance(moment, str) or canonical_bytes(started) != data:
+        return None
+    try:
+        aware = _moment(moment).tzinfo is not None
+    except ValueError:
+        return None
+    return moment if aware else None
+
+
+def _verify_run_files(base: Path, report: VerifyReport, found: _Found) -> None:
+    for path in sorted(base.iterdir()):
+        if path.name in RUN_FILES:
+            continue
+        if _is_temporary(path.name):
+            found.stray.append(f"runs/{base.name}/{path.name}")
+        else:
+            report.problems.append(f"runs/{base.name}/{path.name}: not part of a run (added)")
+
+
+def verify_locker(
+    locker: Locker,
+    *,
+    trusted: Collection[str] | None = None,
+    signer: str | None = None,
+    head: str | None = None,
+    min_runs: int | None = None,
+) -> VerifyReport:
+    """Verify everything stored in `locker`. `trusted`: key fingerprints the locker must be signed with;
+    `signer`: the configured signing key's fingerprint; `head`/`min_runs`: anchors recorded elsewhere."""
+    report = VerifyReport()
+    found = _Found()
+    _verify_layout(locker, report, found)
+    public = _verify_key(locker, report, trusted, signer)
+    marker = _marker_digest(locker, report)
+    _verify_loose(locker, report, found)
+    _verify_packs(locker, report, found)
+    runs_dir = locker.root / "runs"
     chain: list[tuple[RunInfo, str]] = []
-    for entry in locker.run_entries():
-        if not entry.complete:
-            report.notes.append(f"runs/{entry.run_id}: incomplete run (no manifest); never assessed")
+    named: dict[str, str] = {}  # object -> the first run naming it
+    incomplete: list[tuple[str, str | None]] = []  # run id, started_at (None: started.json is not valid)
+    unreadable = 0  # complete runs that did not verify: which objects they name is unknown
+    entries = sorted(runs_dir.iterdir()) if runs_dir.is_dir() else []
+    if not runs_dir.is_dir():
+        report.problems.append("runs: missing or not a directory")
+    for base in entries:
+        if _is_temporary(base.name):
+            found.stray.append(f"runs/{base.name}")
             continue
-        verified = _verify_run(locker, entry.run_id, public, present, report)
+        if not base.is_dir():
+            report.problems.append(f"runs/{base.name}: not a run directory (added or replaced)")
+            continue
+        _verify_run_files(base, report, found)
+        if not (base / MANIFEST).exists():
+            if (base / SIGNATURE).exists():  # written just before the manifest: its manifest was removed
+                report.problems.append(
+                    f"runs/{base.name}: a signature without its manifest (the manifest was removed)"
+                )
+            incomplete.append((base.name, _started_at(base)))
+            continue
+        if public is None:
+            continue
+        verified = _verify_run(locker, base.name, public, report, marker, found.objects)
         if verified is None:
+            unreadable += 1
             continue
+        header, digest, objects, known = verified
         report.runs += 1
-        chain.append(verified)
+        chain.append((header, digest))
+        unreadable += not known
+        for name in objects:
+            named.setdefault(name, base.name)
+        if trusted is not None and header.key not in trusted:
+            report.problems.append(f"runs/{base.name}: signed by key {header.key}, not a trusted key")
     _verify_chain(chain, report)
+    _verify_anchors(chain, report, head, min_runs)
+    if public is None:
+        unreadable += 1
+    _verify_accounting(chain, incomplete, named, found, report, unreadable)
+    if public is not None and report.ok:  # the index is never read; a difference matters on its own
+        _verify_index(locker, chain, report)
+    if found.stray:
+        report.notes.append(
+            f"{len(found.stray)} leftover temporary file(s) of interrupted writes: {', '.join(found.stray[:5])}"
+        )
     return report
+
+
+def _verify_accounting(
+    chain: list[tuple[RunInfo, str]],
+    incomplete: list[tuple[str, str | None]],
+    named: dict[str, str],
+    found: _Found,
+    report: VerifyReport,
+    unreadable: int,
+) -> None:
+    """Every run directory and object is accounted for by a signed manifest, or is the trace of a run that
+    was interrupted (recorded as abandoned by the next run, or newer than the head)."""
+    # Runs hold the locker's lock from start to commit, so an interrupted run started after the head
+    # completed; run ids only have second resolution, started.json has microseconds.
+    head = max((_moment(h.completed_at) for h, _ in chain), default=datetime.min.replace(tzinfo=UTC))
+    abandoned = {run for h, _ in chain for run in (h.abandoned or [])}
+    recorded = any(h.abandoned is not None for h, _ in chain)
+    for run_id, started in incomplete:
+        if started is None:
+            report.problems.append(f"runs/{run_id}/{STARTED}: missing, or not in the form trustctl writes")
+        elif run_id in abandoned:
+            report.notes.append(
+                f"runs/{run_id}: interrupted run (no manifest), recorded by the next run; never assessed"
+            )
+        elif _moment(started) >= head:
+            report.notes.append(f"runs/{run_id}: incomplete run (no manifest); never assessed")
+        elif not recorded:
+            report.notes.append(
+                f"runs/{run_id}: incomplete run from before runs recorded interrupted ones; never assessed"
+            )
+        else:
+            report.problems.append(
+                f"runs/{run_id}: a run directory without a manifest that no signed run accounts for (added)"
+            )
+    for digest in sorted(set(named) - set(found.objects)):
+        report.problems.append(f"runs/{named[digest]}: evidence object {digest} is missing or changed")
+    unnamed = sorted(set(found.objects) - set(named))
+    if unreadable:
+        return  # runs that did not verify may name them; those runs are findings already
+    if unnamed and incomplete:
+        report.notes.append(f"{len(unnamed)} object(s) no signed run names, written by interrupted runs")
+    else:
+        report.problems += [
+            f"{found.objects[d]}: object {d} that no signed run names (added, or its run was removed)"
+            for d in unnamed
+        ]
+
+
+def _verify_index(locker: Locker, chain: list[tuple[RunInfo, str]], report: VerifyReport) -> None:
+    """A derived index that disagrees with the manifests is a finding, and is rebuilt from them (only
+    called when nothing else is wrong: from a damaged chain it would copy the damage)."""
+    differences = index.differences(locker, chain)
+    if differences:
+        report.problems += [f"{index.INDEX}: {d} (rebuilt from the signed manifests)" for d in differences]
+        index.rebuild(locker, chain)

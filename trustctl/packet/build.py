@@ -78,7 +78,7 @@ def _evaluator(config: Config, locker: Locker) -> period.Evaluate:
 
 
 def _signing_key(config: Config, locker: Locker) -> Any:
-    key = signing.load_private_key(config.key_path)
+    key = signing.signing_key(config.key_path)
     if signing.public_pem(key) != locker.public_key_pem():
         raise SigningKeyError(
             f"{config.key_path}: this key did not create the locker {locker.root} (public keys differ).",
