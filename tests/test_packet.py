@@ -123,6 +123,16 @@ def test_packet_verifies_with_trustctl_sha256sum_and_openssl(
     ran = trustctl("verify", str(packet_dir / "packet.zip"), "--config", "trustctl.toml", cwd=demo)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "the trusted key from the locker" in ran.stdout
+    # The cover prints the key's fingerprint beside the locker head, to compare with what `init` printed.
+    key = signing.fingerprint(
+        signing.load_public_key((demo / ".trustctl/locker/public-key.pem").read_bytes())
+    )
+    cover = " ".join(pdftotext(packet_dir / "packet.pdf").split("Contents")[0].split())
+    assert "Locker head sha256:" in cover and f"Signing key fingerprint {key}" in cover, cover
+    assert (
+        f'<th>Signing key fingerprint</th><td class="mono wrap">{key}</td>'
+        in (packet_dir / "packet.html").read_text()
+    )
     with zipfile.ZipFile(packet_dir / "packet.zip") as archive:
         archive.extractall(tmp_path)
         names = archive.namelist()

@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from trustctl.demo.seed_tenants import _bucket, _session, _table
+from trustctl.evidence import signing
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -154,6 +155,11 @@ def test_no_identifier_reaches_any_trust_report(
     tenants: dict[str, str], project: Path, cli: Callable[..., Any]
 ) -> None:
     forbidden = [CANARY, *tenants.values(), "arn:aws:", "@corp.example", "alias/", "123456789012"]
+    # The signing key's fingerprint is public by design: a reader compares it with the one `init` printed.
+    key = signing.fingerprint(
+        signing.load_public_key((project / ".trustctl" / "locker" / "public-key.pem").read_bytes())
+    )
+    assert not any(value in key for value in forbidden)
     outputs = []
     for args in (
         ["--level", "public", "--out", "t-public"],
@@ -171,6 +177,7 @@ def test_no_identifier_reaches_any_trust_report(
                 assert value not in text, (args, value)
         assert "security@trust.example" in html and "Amazon Web Services" in html
         assert "storage buckets" in pdf  # the statements are there
+        assert f"fingerprint is <code>{key}</code>" in html and key in "".join(pdf.split()), args
     customer = (outputs[2] / "trust.html").read_text()
     assert "promised: account · reached: account" in customer and "eu-west-1" in customer
     nda = (outputs[1] / "trust.html").read_text()

@@ -364,6 +364,7 @@ def trust_report(
         as_of=evidence.as_of,
         run_id=manifest.run_id,
         run_digest=locker.manifest_digest(manifest.run_id),
+        key=signing.fingerprint(signing.load_public_key(locker.public_key_pem())),
         level=level,
         packet_digest=sha256_hex(packet.read_bytes()) if packet else None,
         customer=view,

@@ -112,6 +112,7 @@ class TrustReport:
     generated: str
     run_id: str
     run_digest: str
+    key: str  # the fingerprint of the key that signed the run, to compare with what `init` printed
     packet_digest: str | None
     frameworks: list[FrameworkStatus]
     areas: list[Area]
@@ -246,6 +247,7 @@ def build_report(
     as_of: datetime,
     run_id: str,
     run_digest: str,
+    key: str,
     level: Level = "public",
     packet_digest: str | None = None,
     customer: CustomerView | None = None,
@@ -258,6 +260,7 @@ def build_report(
         generated=datetime.now(UTC).strftime("%d %b %Y %H:%M UTC"),
         run_id=run_id,
         run_digest=run_digest,
+        key=key,
         packet_digest=packet_digest,
         frameworks=_frameworks(config, readiness, today),
         areas=_areas(results, list(config.trust.omit_areas)),
