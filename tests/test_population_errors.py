@@ -38,7 +38,9 @@ def test_unlisted_member_accounts_are_errors_everywhere(aws: str, tmp_path: Path
     org = seed()
     config = pipeline.load(pipeline.init(tmp_path, "Acme").config)
     config = config.model_copy(
-        update={"aws": AwsConfig(org_role="OrganizationAccountAccessRole", regions=["eu-west-1"], max_attempts=1)}
+        update={
+            "aws": AwsConfig(org_role="OrganizationAccountAccessRole", regions=["eu-west-1"], max_attempts=1)
+        }
     )
     collected = pipeline.collect(config, ["aws"], hooks=[failing("ListAccounts", code)])
     assert [r.call.operation for r in collected.manifest.errors] == ["ListAccounts"]

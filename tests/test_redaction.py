@@ -46,8 +46,13 @@ def test_redacted_json_stays_canonical_and_untouched_json_is_the_same_object() -
     redactor = Redactor([CANARY])
     clean = canonical_bytes({"a": "nothing to see", "n": 1})
     assert redactor.json_bytes(clean) is clean
-    data = canonical_bytes({"detail": f"Bearer {CANARY}", "z": {CANARY: "as a key"}, "key": "-----BEGIN "
-                            "PRIVATE KEY-----\nMIIEv\nQ==\n-----END PRIVATE KEY-----\n"})
+    data = canonical_bytes(
+        {
+            "detail": f"Bearer {CANARY}",
+            "z": {CANARY: "as a key"},
+            "key": "-----BEGIN PRIVATE KEY-----\nMIIEv\nQ==\n-----END PRIVATE KEY-----\n",
+        }
+    )
     out = redactor.json_bytes(data)
     parsed = json.loads(out)
     assert canonical_bytes(parsed) == out and CANARY.encode() not in out and b"MIIEv" not in out
@@ -60,8 +65,14 @@ def test_short_known_values_are_not_treated_as_secrets() -> None:
 
 
 def test_call_parameters_are_redacted() -> None:
-    call = Call(provider="identity", account="scim:x", region="global", service="scim", operation="ListUsers",
-                parameters={"url": f"https://u:{CANARY}@h/v2", "count": 2})
+    call = Call(
+        provider="identity",
+        account="scim:x",
+        region="global",
+        service="scim",
+        operation="ListUsers",
+        parameters={"url": f"https://u:{CANARY}@h/v2", "count": 2},
+    )
     assert CANARY not in json.dumps(Redactor().call(call).parameters)
     plain = call.model_copy(update={"parameters": {"count": 2}})
     assert Redactor().call(plain) is plain
@@ -70,7 +81,7 @@ def test_call_parameters_are_redacted() -> None:
 class _Echo(BaseHTTPRequestHandler):
     """A SCIM app that answers 401 and quotes the Authorization header it got."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         body = json.dumps(
             {
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
