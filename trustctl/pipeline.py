@@ -5,7 +5,6 @@ The CLI and the demo call these; each takes its inputs (config, clock, progress)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from trustctl.collectors.aws.clients import ClientFactory, ClientHook
 from trustctl.collectors.aws.runner import AwsSummary, collect_aws
 from trustctl.collectors.base import Progress
 from trustctl.collectors.gcp.assets import collect_gcp
-from trustctl.collectors.gcp.exports import import_exports
+from trustctl.collectors.gcp.exports import check_exports, import_exports
 from trustctl.collectors.identity import runner as identity_runner
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, parse_config, render_default_config
 from trustctl.controls.catalog import load_catalog
@@ -38,7 +37,7 @@ from trustctl.frameworks.loader import get_framework, load_frameworks
 from trustctl.frameworks.readiness import Readiness, readiness
 from trustctl.frameworks.scope import requirement_lookup
 from trustctl.identity.chain import leaver_chain
-from trustctl.inputs import BoundsError, single_line
+from trustctl.inputs import BoundsError, json_loads, single_line
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
 from trustctl.trust import model as trust_model
 from trustctl.trust import render as trust_render
@@ -120,8 +119,10 @@ def collect(
             "[gcp] scope is not set",
             'Set scope = "organizations/N" (or folders/N, projects/ID), or give --export FILE.',
         )
-    # Identity files are read and checked before the run begins: a bad roster changes nothing.
+    # Identity files and exports are checked before the run begins: a bad file changes nothing.
     prepared = identity_runner.prepare(config) if "identity" in providers else None
+    if "gcp" in providers and exports:
+        check_exports(exports)
     locker = open_locker(config)
     key = signing.signing_key(config.key_path)
     # The configured tokens are known values: redacted wherever a response or error echoes one.
@@ -181,9 +182,9 @@ def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dic
     path = Path(baseline)
     if path.is_file():
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json_loads(path.read_text(encoding="utf-8"))
             return {(r["check"], r["resource"]): r["status"] for r in data["results"]}
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, BoundsError) as e:
             raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
     locker = open_locker(config)
     if not (locker.root / "runs" / baseline).is_dir():

@@ -363,7 +363,13 @@ class RunWriter:
         self.started_at = utc_now()
         self.run_id = self.started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
         self.path = locker.root / "runs" / self.run_id
-        self.path.mkdir(parents=True)
+        try:
+            self.path.mkdir(parents=True)
+        except OSError as e:
+            self._lock_file.close()
+            raise LockerError(
+                f"{self.path.parent}: a run cannot be started here ({e.strerror or e}).", "Run `trustctl verify`."
+            ) from None
         write_atomic(
             self.path / STARTED,
             canonical_bytes({"run_id": self.run_id, "started_at": utc_iso(self.started_at)}),

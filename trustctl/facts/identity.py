@@ -20,8 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from trustctl.evidence.canonical import utc_iso
 from trustctl.facts.base import GLOBAL, MEMBERS, Evidence, FactTable, ScopeKey, error_text
 from trustctl.identity.emails import local_part, normalize_email
+from trustctl.inputs import to_utc
 
 ACCOUNT = "identity.account"
 LEAVER = "identity.leaver_access"
@@ -154,7 +156,7 @@ def _identity_sources(ev: Evidence, src: Sources, match: Matcher) -> None:
             primary = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
             address = primary.get("value") or user.get("userName")
             active = user.get("active") is not False  # RFC 7643: absent means the app does not say
-            modified = (user.get("meta") or {}).get("lastModified")
+            modified = _scim_time((user.get("meta") or {}).get("lastModified"))
             src.accounts.append(
                 _account(
                     system,
@@ -259,6 +261,17 @@ def _table(
         if system in systems or system == HR
     }
     return FactTable(name, frame, scopes, errors)
+
+
+def _scim_time(value: Any) -> str | None:
+    """An app's `meta.lastModified` as UTC ISO text, or None where it is absent, not a time or out of bounds
+    (the deactivation time is then unknown, never a crash)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return utc_iso(to_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))))
+    except ValueError:  # BoundsError is a ValueError
+        return None
 
 
 def _hours(later: str | None, earlier: str | None) -> float | None:

@@ -340,11 +340,16 @@ def _import_canonical(
     return malformed
 
 
+def check_exports(paths: list[Path]) -> None:
+    """A missing or empty export file is an InputError: checked before a run is begun."""
+    for path in paths:
+        _check_readable(path)
+
+
 def import_exports(paths: list[Path], sink: EvidenceSink) -> int:
     """Every export file into the run; returns the number of malformed lines across them.
 
     A missing, unreadable or empty file is an InputError (checked for all files before any is read).
     """
-    for path in paths:
-        _check_readable(path)
+    check_exports(paths)
     return sum(import_export(path, sink) for path in paths)
