@@ -5,7 +5,8 @@ days (the clock set with TRUSTCTL_NOW), changing a few resources on some days: a
 the password policy is removed and restored, a bucket comes and goes; everything else is unchanged, so
 content addressing stores it once. The demo's documents are added with their approval dates. Collection is
 timed but not measured. Measured: `trustctl packet --framework soc2 --period FIRST..LAST --sample 25` as a
-subprocess (wall time, peak RSS), the packet's size, and the locker's size against one run's evidence.
+subprocess (wall time, peak RSS), the packet's size, the locker's size against one run's evidence, and
+`trustctl verify` of the packet and of the locker (every stored byte, signature and the chain).
 
     .venv/bin/python bench/packet_scale.py [--days 90] [--json PATH]
 
@@ -137,6 +138,13 @@ def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
         text=True,
     )
     verify_seconds = time.perf_counter() - verify_started
+    locker_started = time.perf_counter()
+    locker_verified = subprocess.run(
+        [sys.executable, "-m", "trustctl.cli", "verify", "--config", str(config), "--min-runs", str(days)],
+        capture_output=True,
+        text=True,
+    )
+    locker_verify_seconds = time.perf_counter() - locker_started
     locker = Locker.open(config.parent / ".trustctl" / "locker")
     first_run = locker.run_entries()[0]
     manifest = locker.read_manifest(first_run.run_id)
@@ -156,6 +164,8 @@ def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
         "packet_peak_rss_mib": round(peak_mib, 1),
         "verify_seconds": round(verify_seconds, 1),
         "verify_ok": verified.returncode == 0,
+        "locker_verify_seconds": round(locker_verify_seconds, 1),
+        "locker_verify_ok": locker_verified.returncode == 0,
         "pdf_pages": int(
             next(
                 line.split()[-1]
@@ -203,6 +213,7 @@ def main() -> None:
         and figures["packet_peak_rss_mib"] < TARGET_MIB
         and figures["locker_growth"] < TARGET_GROWTH
         and figures["verify_ok"]
+        and figures["locker_verify_ok"]
     )
     print(
         f"packet {figures['packet_seconds']} s (target < {TARGET_SECONDS:.0f}), peak RSS "
