@@ -289,3 +289,34 @@ def test_an_empty_body_is_an_error_and_an_empty_document_is_not() -> None:
     for operation in (versioning, selection):
         with pytest.raises(EmptyResponse, match="empty response where the API returns a document"):
             refuse_empty_document(operation, {"status_code": 200, "body": b""})
+
+
+@pytest.mark.parametrize("broken", ["generation denied", "empty report"])
+def test_a_credential_report_that_never_arrives_is_an_error_for_the_account(
+    tmp_path: Path, broken: str
+) -> None:
+    """Without the report the users' keys and last use are unknown: error, never fewer users."""
+    from trustctl.collectors.aws.iam import IamCredentialReportCollector
+
+    client, stub = stubbed_iam()
+    if broken == "generation denied":
+        stub.add_client_error("generate_credential_report", "AccessDenied", "not authorized")
+    else:
+        stub.add_response("generate_credential_report", {"State": "COMPLETE"})
+        stub.add_response("get_credential_report", {"Content": b"", "ReportFormat": "text/csv"})
+    scope = Scope("aws", "111111111111", "global")
+    with stub:
+        outcomes = list(IamCredentialReportCollector(sleep=lambda _: None).collect(client, scope))
+    stub.assert_no_pending_responses()
+    [failure] = [o for o in outcomes if isinstance(o, Failure)]
+    assert failure.error.code == ("AccessDenied" if broken == "generation denied" else "EmptyResponse")
+
+    key = signing.create_key(tmp_path / "k.pem")
+    locker = Locker.create(tmp_path / "locker", key)
+    writer = locker.begin_run(key, "T", "sha256:c")
+    for outcome in outcomes:
+        store(writer, outcome)
+    facts = build_facts(Evidence(locker, writer.commit(["aws"])))
+    found = {(r.check, r.status.value) for r in evaluate(facts, PolicyConfig(), [], date.today()).results}
+    for check_id in ("aws.iam.access_key_age", "aws.iam.unused_credentials", "aws.iam.root_access_keys"):
+        assert (check_id, "error") in found, check_id

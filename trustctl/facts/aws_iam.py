@@ -17,6 +17,8 @@ from trustctl.facts.iam_policy import document, grants_full_admin, is_admin_poli
 
 AUTH = ("iam", "GetAccountAuthorizationDetails")
 REPORT = ("iam", "GetCredentialReport")
+# The report is read only once generated: a failed (or never finished) generation is a missing report.
+GENERATE = ("iam", "GenerateCredentialReport")
 SUMMARY = ("iam", "GetAccountSummary")
 PASSWORD = ("iam", "GetAccountPasswordPolicy")
 ROOT = "<root_account>"
@@ -326,9 +328,9 @@ def build_principals(ev: Evidence) -> pd.DataFrame:
 
 
 NORMALIZERS = (
-    Normalizer("aws.iam.root", "aws", (SUMMARY, REPORT), build_root),
+    Normalizer("aws.iam.root", "aws", (SUMMARY, GENERATE, REPORT), build_root),
     Normalizer("aws.iam.password_policy", "aws", (PASSWORD,), build_password_policy),
-    Normalizer("aws.iam.user", "aws", (AUTH, REPORT), build_users),
+    Normalizer("aws.iam.user", "aws", (AUTH, GENERATE, REPORT), build_users),
     Normalizer("aws.iam.policy", "aws", (AUTH,), build_policies),
     Normalizer("aws.iam.principal", "aws", (AUTH,), build_principals),
 )

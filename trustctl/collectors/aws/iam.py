@@ -79,9 +79,18 @@ class IamCredentialReportCollector:
 
     @staticmethod
     def _decoded(outcome: Outcome) -> Outcome:
-        """The report arrives as CSV bytes; keep it as text so the evidence stays readable."""
-        if isinstance(outcome, Response) and isinstance(outcome.data.get("Content"), bytes):
-            data = dict(outcome.data)
-            data["Content"] = data["Content"].decode("utf-8")
-            return Response(outcome.call, data, outcome.observed_at)
-        return outcome
+        """The report arrives as CSV bytes; keep it as text so the evidence stays readable. Every
+        report lists at least the root user: one without a line is no report, not an account without users."""
+        if not isinstance(outcome, Response):
+            return outcome
+        content = outcome.data.get("Content")
+        text = content.decode("utf-8") if isinstance(content, bytes) else content
+        if not isinstance(text, str) or not text.strip():
+            error = CallError(
+                code="EmptyResponse",
+                message="GetCredentialReport returned an empty report (every report lists the root user); "
+                "run collect again",
+                permission="iam:GetCredentialReport",
+            )
+            return Failure(outcome.call, error, outcome.observed_at)
+        return Response(outcome.call, {**outcome.data, "Content": text}, outcome.observed_at)
