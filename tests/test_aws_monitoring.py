@@ -636,6 +636,46 @@ def test_a_selection_answered_without_its_document_is_unknown_not_everything(tmp
     assert "without a selection document for daily selection s1" in coverage.reason
 
 
+def test_stores_hidden_by_errors_never_read_as_an_account_with_nothing(tmp_path: Path) -> None:
+    """A bucket whose region is unknown cannot be matched to its region's backup plans, and an account
+    whose every region errored has not "nothing this check applies to" (S3 is listed account-wide)."""
+    from trustctl.facts.aws_datastores import DATASTORE, derive_datastores
+    from trustctl.facts.base import FactSet, FactTable
+
+    def bucket(account: str, name: str, region: str, **errors: str) -> dict[str, Any]:
+        facts = row(f"arn:aws:s3:::{name}", region, name=name, tags={}, detail_errors=errors)
+        return {**facts, "account": account}
+
+    buckets = frame(
+        [
+            bucket(ACCOUNT, "logs", "eu-west-1"),  # hidden by the region's error
+            bucket(MEMBER, "lost", "unknown", GetBucketLocation="s3:GetBucketLocation denied"),
+        ],
+        ["name", "tags", "detail_errors"],
+    )
+    s3_scopes = [("aws", ACCOUNT, "global"), ("aws", MEMBER, "global")]
+    tables = {
+        "aws.s3.bucket": FactTable("aws.s3.bucket", buckets, s3_scopes),
+        "aws.dynamodb.table": FactTable(
+            "aws.dynamodb.table",
+            frame([], ["name", "tags"]),
+            [("aws", ACCOUNT, "eu-west-1")],
+            {("aws", ACCOUNT, "eu-west-1"): ["dynamodb:ListTables could not be collected: denied"]},
+        ),
+    }
+    derived = derive_datastores(tables, ("aws.s3.bucket", "aws.dynamodb.table"))
+    facts = FactSet(NOW, {DATASTORE: derived})
+    checks = {i: all_checks()[i] for i in ("aws.backup.plan_coverage", "aws.residency.allowed_regions")}
+    results = evaluate(
+        facts, PolicyConfig(allowed_regions=["eu-west-1"]), [], NOW.date(), checks=checks
+    ).results
+    found = {(r.check, r.resource): r.status.value for r in results}
+    for check_id in checks:
+        assert found[(check_id, f"{ACCOUNT}/eu-west-1")] == "error"
+        assert (check_id, ACCOUNT) not in found  # not "nothing this check applies to"
+        assert found[(check_id, "arn:aws:s3:::lost")] == "error"
+
+
 # --- the whole pipeline over moto, with the demo's AWS Backup shim ------------------------------------
 
 

@@ -120,4 +120,8 @@ def derive_datastores(tables: dict[str, FactTable], types: tuple[str, ...]) -> F
         detail.append(own)
     stores["backup_selections"] = selected_by
     stores[DETAIL_ERRORS] = detail
-    return FactTable(DATASTORE, stores, sorted(scopes), errors)
+    # S3 is listed account-wide but its buckets live in regions: where an account has regional scopes,
+    # its global one would only say "nothing here" while errors in every region hide its buckets.
+    regional = {(provider, account) for provider, account, region in scopes if region != GLOBAL}
+    kept = {scope for scope in scopes if scope[2] != GLOBAL or scope[:2] not in regional}
+    return FactTable(DATASTORE, stores, sorted(kept), errors)

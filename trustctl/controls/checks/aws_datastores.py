@@ -54,7 +54,14 @@ def _is_production(tags: Any, production_tag: str) -> bool:
     title="Production data stores are in a backup plan",
     fix="Add the data store to an AWS Backup plan's resource assignment (by ARN or by a tag the plan "
     "selects).",
-    needs=("ListBackupSelections", "GetBackupSelection", "ListTagsOfResource", "GetBucketTagging"),
+    # Selections are regional: a bucket whose region is unknown cannot be matched to its region's plans.
+    needs=(
+        "ListBackupSelections",
+        "GetBackupSelection",
+        "ListTagsOfResource",
+        "GetBucketTagging",
+        "GetBucketLocation",
+    ),
 )
 def plan_coverage(stores: pd.DataFrame, ctx: Context) -> Verdicts:
     production_tag = ctx.policy.production_tag
