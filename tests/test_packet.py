@@ -211,3 +211,9 @@ def test_another_key_is_reported(demo: Path, packet_dir: Path, tmp_path: Path) -
         "verify", str(forged), "--key", str(demo / ".trustctl" / "locker" / "public-key.pem"), cwd=tmp_path
     )
     assert ran.returncode == 5 and "signed by another key" in ran.stdout
+    # The fingerprint `init` printed works as --key too.
+    pem = (demo / ".trustctl" / "locker" / "public-key.pem").read_bytes()
+    fingerprint = signing.fingerprint(signing.load_public_key(pem))
+    ran = trustctl("verify", str(forged), "--key", fingerprint, cwd=tmp_path)
+    assert ran.returncode == 5 and "signed by another key" in ran.stdout
+    assert trustctl("verify", str(source), "--key", fingerprint, cwd=tmp_path).returncode == 0

@@ -230,23 +230,26 @@ def check(
     sys.exit(exit_code(report, FailOn(fail_on)))
 
 
-def _trusted_key(key_path: Path | None, config_path: Path | None) -> tuple[bytes | None, str]:
-    """The public key a packet must be signed with: --key, else the configured locker's, if any."""
-    if key_path is not None:
+def _trusted_key(key: str | None, config_path: Path | None) -> tuple[bytes | str | None, str]:
+    """The key a packet must be signed with: --key (a fingerprint or a PEM file), else the configured
+    locker's, if any."""
+    if key is not None:
+        if FINGERPRINT.match(key):
+            return key, "--key"
         try:
-            return key_path.read_bytes(), str(key_path)
+            return Path(key).read_bytes(), key
         except OSError as e:
-            raise UsageError(f"--key {key_path}: cannot be read ({e.strerror or e}).") from None
+            raise UsageError(f"--key {key}: cannot be read ({e.strerror or e}).") from None
     if config_path is None and not Path("trustctl.toml").is_file():
         return None, ""
     locker = pipeline.open_locker(pipeline.load(config_path))
     return locker.public_key_pem(), f"the locker {locker.root}"
 
 
-def _verify_packet(path: Path, key_path: Path | None, config_path: Path | None) -> None:
+def _verify_packet(path: Path, key: str | None, config_path: Path | None) -> None:
     from trustctl.packet.verify import verify_packet
 
-    trusted, source = _trusted_key(key_path, config_path)
+    trusted, source = _trusted_key(key, config_path)
     report = verify_packet(path, trusted, source)
     _report_verification(path, "packet", report.notes, report.problems)
     click.echo(
@@ -308,7 +311,7 @@ def verify(
     if head is not None and not FINGERPRINT.match(head if head.startswith("sha256:") else f"sha256:{head}"):
         raise UsageError(f"--head {head}: give the head as `collect` printed it (sha256:HEX).")
     if path is not None and path.suffix == ".zip":
-        _verify_packet(path, Path(key) if key else None, config_path)
+        _verify_packet(path, key, config_path)
         return
     trusted = [_key_fingerprint(key)] if key else None
     config = pipeline.load(config_path) if path is None or config_path is not None else None
