@@ -20,6 +20,7 @@ from trustctl.demo.scim_server import scim_servers
 from trustctl.demo.seed import seed
 from trustctl.demo.server import moto_server
 from trustctl.errors import TrustctlError
+from trustctl.evidence import index
 from trustctl.evidence.locker import utc_now
 from trustctl.frameworks.loader import load_frameworks
 from trustctl.identity.chain import as_json as leaver_json
@@ -62,6 +63,8 @@ class DemoOutcome:
     table: str
     files: dict[str, Path]
     readiness: list[str]  # one headline per framework
+    fingerprint: str  # the signing key's, as `init` printed it
+    head: str  # the chain head after the last run, as `collect` printed it
 
     def describe(self, program: str = "trustctl") -> str:
         lines = ["", "Readiness (automated and document evidence counted apart):"]
@@ -72,7 +75,7 @@ class DemoOutcome:
         ]
         lines += [f"  {name:9} {path}" for name, path in self.files.items()]
         lines += [
-            f"  {'verify':9} {program} verify {self.files['locker']}",
+            f"  {'verify':9} {program} verify {self.files['locker']} --key {self.fingerprint} --head {self.head}",
             f"  {'re-check':9} {program} check --config {self.files['config']} --format markdown",
         ]
         return "\n".join(lines) + "\n"
@@ -159,7 +162,8 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
         "html"
     ]
     headlines = [status_report.compact(r) for r in readiness]
-    return DemoOutcome(out, report, render_table(report), files, headlines)
+    head = index.chain(pipeline.open_locker(config))[-1][1]
+    return DemoOutcome(out, report, render_table(report), files, headlines, made.fingerprint, head)
 
 
 def add_documents(config: Config, out: Path) -> None:
