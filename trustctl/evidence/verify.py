@@ -60,6 +60,7 @@ class VerifyReport:
 class _Found:
     """What is stored, as verification goes."""
 
+    root: Path
     objects: dict[str, str] = field(default_factory=dict)  # sha256:... -> where (relative path)
     stray: list[str] = field(default_factory=list)  # leftovers of interrupted writes
 
@@ -351,7 +352,7 @@ def verify_locker(
     """Verify everything stored in `locker`. `trusted`: key fingerprints the locker must be signed with;
     `signer`: the configured signing key's fingerprint; `head`/`min_runs`: anchors recorded elsewhere."""
     report = VerifyReport()
-    found = _Found()
+    found = _Found(locker.root)
     _verify_layout(locker, report, found)
     public = _verify_key(locker, report, trusted, signer)
     marker = _marker_digest(locker, report)
@@ -374,10 +375,6 @@ def verify_locker(
             continue
         _verify_run_files(base, report, found)
         if not (base / MANIFEST).exists():
-            if (base / SIGNATURE).exists():  # written just before the manifest: its manifest was removed
-                report.problems.append(
-                    f"runs/{base.name}: a signature without its manifest (the manifest was removed)"
-                )
             incomplete.append((base.name, _started_at(base)))
             continue
         if public is None:
@@ -423,6 +420,7 @@ def _verify_accounting(
     head = max((_moment(h.completed_at) for h, _ in chain), default=datetime.min.replace(tzinfo=UTC))
     abandoned = {run for h, _ in chain for run in (h.abandoned or [])}
     recorded = any(h.abandoned is not None for h, _ in chain)
+    runs_dir = found.root / "runs"
     for run_id, started in incomplete:
         if started is None:
             report.problems.append(f"runs/{run_id}/{STARTED}: missing, or not in the form trustctl writes")
@@ -431,7 +429,14 @@ def _verify_accounting(
                 f"runs/{run_id}: interrupted run (no manifest), recorded by the next run; never assessed"
             )
         elif _moment(started) >= head:
-            report.notes.append(f"runs/{run_id}: incomplete run (no manifest); never assessed")
+            # Killed between writing its signature and its manifest, or its manifest was removed since:
+            # only a head recorded elsewhere (`--head`) tells the two apart.
+            signed = (
+                " (its signature was written: compare the head with one recorded elsewhere)"
+                if (runs_dir / run_id / SIGNATURE).exists()
+                else ""
+            )
+            report.notes.append(f"runs/{run_id}: incomplete run (no manifest); never assessed{signed}")
         elif not recorded:
             report.notes.append(
                 f"runs/{run_id}: incomplete run from before runs recorded interrupted ones; never assessed"
