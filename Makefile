@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench bench-org bench-packet clean lock
+.PHONY: setup demo test test-deep lint bench bench-org bench-packet clean lock
 
 # Installs are pinned by constraints.txt; `make lock` is the only thing that moves them.
 $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
@@ -35,6 +35,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# Every (operation, fault) of the fault-injection matrix; `make test` runs a seeded sample of it.
+test-deep: $(STAMP)
+	TRUSTCTL_FAULT_ALL=1 $(BIN)/pytest -q tests/test_fault_matrix.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check trustctl tests bench

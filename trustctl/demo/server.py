@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from wsgiref.types import WSGIApplication
 
 from trustctl.errors import TrustctlError
 
@@ -28,8 +29,11 @@ CLEARED = (
 )
 
 
-def _with_backup_shim(server_class: Any) -> Any:
-    """ThreadedMotoServer with moto's WSGI app wrapped in the demo's AWS Backup shim."""
+Middleware = Callable[[WSGIApplication], WSGIApplication]
+
+
+def _wrapped(server_class: Any, wrap: Middleware) -> Any:
+    """ThreadedMotoServer with moto's WSGI app wrapped by `wrap`."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -37,27 +41,26 @@ def _with_backup_shim(server_class: Any) -> Any:
     )
     from werkzeug.serving import make_server
 
-    from trustctl.demo.backup_shim import BackupShim
-
-    class ShimmedMotoServer(server_class):  # type: ignore[misc,valid-type]
+    class WrappedMotoServer(server_class):  # type: ignore[misc,valid-type]
         # Mirrors ThreadedMotoServer._server_entry (moto 5), wrapping the app it builds.
         def _server_entry(self) -> None:
-            app = BackupShim(DomainDispatcherApplication(create_backend_app))
+            app = wrap(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
             )
             self._server_ready_event.set()
             self._server.serve_forever()
 
-    return ShimmedMotoServer
+    return WrappedMotoServer
 
 
 @contextmanager
-def moto_server(backup_shim: bool = False) -> Iterator[str]:
+def moto_server(backup_shim: bool = False, middleware: Middleware | None = None) -> Iterator[str]:
     """Start moto on a free port; point this process's AWS SDK at it; restore the environment after.
 
     `backup_shim`: also answer the AWS Backup reads moto lacks (selections, recovery points, restore
     jobs, restore testing plans) from `trustctl.demo.backup_shim.STATE`, for the demo.
+    `middleware`: wraps the whole app, in front of the shim (tests inject faults with it).
     """
     try:
         from moto.server import ThreadedMotoServer
@@ -65,7 +68,20 @@ def moto_server(backup_shim: bool = False) -> Iterator[str]:
         raise TrustctlError(
             "the demo needs moto's server.", "Install it: pip install 'trustctl[demo]'."
         ) from None
-    server_class = _with_backup_shim(ThreadedMotoServer) if backup_shim else ThreadedMotoServer
+    layers: list[Middleware] = []
+    if backup_shim:
+        from trustctl.demo.backup_shim import BackupShim
+
+        layers.append(BackupShim)
+    if middleware is not None:
+        layers.append(middleware)
+
+    def wrap(app: WSGIApplication) -> WSGIApplication:
+        for layer in layers:
+            app = layer(app)
+        return app
+
+    server_class = _wrapped(ThreadedMotoServer, wrap) if layers else ThreadedMotoServer
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     saved = {k: os.environ.get(k) for k in (*MOTO_ENV, *CLEARED, "AWS_ENDPOINT_URL")}
     for k in CLEARED:
