@@ -120,7 +120,10 @@ def test_collectors_only_make_read_calls(aws: str, tmp_path: Path) -> None:
     # ... and every declared operation is a read that returns no secret values.
     for op in declared_operations():
         name = op.split(":")[1]
-        assert name.startswith(("Get", "List", "Describe")) or name in ("GenerateCredentialReport", "AssumeRole")
+        assert name.startswith(("Get", "List", "Describe")) or name in (
+            "GenerateCredentialReport",
+            "AssumeRole",
+        )
 
 
 def test_clients_refuse_mutating_and_secret_calls(aws: str) -> None:

@@ -62,35 +62,12 @@ NOT_JUDGED: dict[str, str] = {
     "iam:ListVirtualMFADevices": "evidence only: MFA is judged from the credential report and account summary",
     "s3:GetObjectLockConfiguration": "evidence only: no check judges object lock",
     "s3:GetBucketLogging": "evidence only: no check judges access logging",
-    "sso-admin:ListAccountAssignmentsForPrincipal": "counted in identity details only (trustctl/facts/"
-    "identity.py then says 0 assignments instead of unknown)",
+    "sso-admin:ListAccountAssignmentsForPrincipal": "counted in identity details only (which then say "
+    "the assignments are unknown)",
 }
 # Open violations whose cause lies in files outside this change: (operation, check) -> cause. A case
 # that shows one is an expected failure; a case that no longer shows it fails: remove the entry.
-TENANT_DETAIL = (
-    "trustctl/facts/tenants.py builds tenant stores from rows without reading their detail_errors, so "
-    "a store whose {} failed is judged on a missing fact instead of making the tenant error"
-)
-KNOWN: dict[tuple[str, str], str] = {
-    ("kms:DescribeKey", "isolation.tenant_cmk"): TENANT_DETAIL.format("key (DescribeKey: manager None)"),
-    ("dynamodb:DescribeTable", "isolation.tenant_cmk"): TENANT_DETAIL.format("DescribeTable (no key)"),
-    ("s3:GetBucketEncryption", "isolation.tenant_cmk"): TENANT_DETAIL.format("GetBucketEncryption (no key)"),
-    ("s3:GetBucketLocation", "isolation.tenant_residency"): TENANT_DETAIL.format(
-        "GetBucketLocation (region 'unknown' read as outside)"
-    ),
-    **{
-        (
-            "ec2:DescribeRegions",
-            check,
-        ): "trustctl/facts/identity.py reads a failed sso-admin:ListInstances or "
-        "identitystore:ListUsers as an unknown Identity Center, but not a failed ec2:DescribeRegions, after "
-        "which no region's Identity Center was read: its users vanish"
-        for check in ("identity.orphan_accounts", "identity.leaver_access_removed")
-    },
-    ("s3:GetBucketTagging", "isolation.tenant_backups"): TENANT_DETAIL.format(
-        "GetBucketTagging (no tags: the tagged tenant loses the store, and its remaining stores pass)"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 # The cases issue 14 reported, run every time.
 PINNED = [
     ("kms", "ListAliases", "deny"),  # 2 keys failed rotation instead of error

@@ -291,9 +291,7 @@ def add_document(
     )
     content_call, metadata_call = documents.document_calls(path.name)
     locker = open_locker(config)
-    writer = locker.begin_run(
-        signing.signing_key(config.key_path), config.organization.name, config.digest
-    )
+    writer = locker.begin_run(signing.signing_key(config.key_path), config.organization.name, config.digest)
     try:
         now = datetime.now(UTC)
         writer.record_bytes(content_call, data, now)

@@ -99,6 +99,18 @@ def rebuild(locker: Locker, runs: list[tuple[RunInfo, str]]) -> None:
         conn.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?)", [_row(h, d) for h, d in runs])
 
 
+def listed(locker: Locker) -> set[str]:
+    """Run ids the index holds (untrusted, but a run is listed only after its manifest was written)."""
+    path = locker.root / INDEX
+    if not path.exists():
+        return set()
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return {row[0] for row in conn.execute("SELECT run_id FROM runs")}
+    except sqlite3.Error:
+        return set()
+
+
 def differences(locker: Locker, runs: list[tuple[RunInfo, str]]) -> list[str]:
     """How index.sqlite differs from these runs (empty: it agrees, or there is none yet)."""
     path = locker.root / INDEX

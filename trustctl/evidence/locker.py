@@ -368,7 +368,8 @@ class RunWriter:
         except OSError as e:
             self._lock_file.close()
             raise LockerError(
-                f"{self.path.parent}: a run cannot be started here ({e.strerror or e}).", "Run `trustctl verify`."
+                f"{self.path.parent}: a run cannot be started here ({e.strerror or e}).",
+                "Run `trustctl verify`.",
             ) from None
         write_atomic(
             self.path / STARTED,
@@ -415,7 +416,9 @@ class RunWriter:
         previous = chain[-1][1] if chain else None
         # Runs interrupted before their manifest are recorded here, so `verify` can tell the trace of an
         # interrupted run from a run directory added later; the marker's hash ties it to this locker.
-        abandoned = sorted(e.run_id for e in self.locker.run_entries() if not e.complete and e.run_id != self.run_id)
+        abandoned = sorted(
+            e.run_id for e in self.locker.run_entries() if not e.complete and e.run_id != self.run_id
+        )
         header = {
             "run_id": self.run_id,
             "sequence": len(chain) + 1,

@@ -395,7 +395,8 @@ def verify_locker(
     _verify_anchors(chain, report, head, min_runs)
     if public is None:
         unreadable += 1
-    _verify_accounting(chain, incomplete, named, found, report, unreadable)
+    listed = index.listed(locker) if incomplete else set()
+    _verify_accounting(chain, incomplete, listed, named, found, report, unreadable)
     if public is not None and report.ok:  # the index is never read; a difference matters on its own
         _verify_index(locker, chain, report)
     if found.stray:
@@ -408,13 +409,15 @@ def verify_locker(
 def _verify_accounting(
     chain: list[tuple[RunInfo, str]],
     incomplete: list[tuple[str, str | None]],
+    listed: set[str],
     named: dict[str, str],
     found: _Found,
     report: VerifyReport,
     unreadable: int,
 ) -> None:
     """Every run directory and object is accounted for by a signed manifest, or is the trace of a run that
-    was interrupted (recorded as abandoned by the next run, or newer than the head)."""
+    was interrupted (recorded as abandoned by the next run, or newer than the head). `listed`: run ids the
+    index holds; the index is written after a run's manifest, so one listed without it lost its manifest."""
     # Runs hold the locker's lock from start to commit, so an interrupted run started after the head
     # completed; run ids only have second resolution, started.json has microseconds.
     head = max((_moment(h.completed_at) for h, _ in chain), default=datetime.min.replace(tzinfo=UTC))
@@ -427,6 +430,11 @@ def _verify_accounting(
         elif run_id in abandoned:
             report.notes.append(
                 f"runs/{run_id}: interrupted run (no manifest), recorded by the next run; never assessed"
+            )
+        elif run_id in listed:
+            report.problems.append(
+                f"runs/{run_id}: its manifest is missing, though {index.INDEX} lists the run as complete"
+                " (removed after the run committed)"
             )
         elif _moment(started) >= head:
             # Killed between writing its signature and its manifest, or its manifest was removed since:

@@ -21,7 +21,15 @@ from typing import Any
 import pandas as pd
 
 from trustctl.evidence.canonical import utc_iso
-from trustctl.facts.base import GLOBAL, MEMBERS, Evidence, FactTable, ScopeKey, error_text
+from trustctl.facts.base import (
+    GLOBAL,
+    MEMBERS,
+    REGIONAL_ACCOUNT_WIDE,
+    Evidence,
+    FactTable,
+    ScopeKey,
+    error_text,
+)
 from trustctl.identity.emails import local_part, normalize_email
 from trustctl.inputs import to_utc
 
@@ -195,11 +203,18 @@ def _aws_sources(ev: Evidence, tables: Mapping[str, FactTable], src: Sources, ma
     for record in ev.failures("aws"):
         if (record.call.service, record.call.operation) in SSO_OPERATIONS:
             src.error(f"aws-sso:{record.call.account}/{record.call.region}", error_text(record))
+        elif (record.call.service, record.call.operation) in REGIONAL_ACCOUNT_WIDE:
+            # No region of the account was read, so neither was its Identity Center.
+            src.error(f"aws-sso:{record.call.account}", error_text(record))
     assignments: dict[str, int] = {}
     for _, data in ev.responses("aws", "sso-admin", "ListAccountAssignmentsForPrincipal"):
         for assignment in data.get("AccountAssignments", []):
             principal = str(assignment.get("PrincipalId"))
             assignments[principal] = assignments.get(principal, 0) + 1
+    unknown = {  # principals whose assignments could not be listed: a count would understate their access
+        str(r.call.parameters.get("PrincipalId")): error_text(r)
+        for r in ev.failures_of("aws", "sso-admin", "ListAccountAssignmentsForPrincipal")
+    }
     for record, data in ev.responses("aws", "identitystore", "ListUsers"):
         store = record.call.parameters.get("IdentityStoreId", "")
         if data.get("Users"):  # an identity store nobody is in grants nothing (moto makes one per region)
@@ -214,9 +229,15 @@ def _aws_sources(ev: Evidence, tables: Mapping[str, FactTable], src: Sources, ma
                 match.key(address),
                 match.person(address) or match.person(user.get("UserName"), by_name=True),
                 [str(record.object)],
-                detail=f"{assignments.get(str(user.get('UserId')), 0)} account assignment(s)",
+                detail=_assignments(str(user.get("UserId")), assignments, unknown),
             )
             src.accounts.append(row)
+
+
+def _assignments(principal: str, counted: Mapping[str, int], unknown: Mapping[str, str]) -> str:
+    if principal in unknown:
+        return f"account assignments unknown ({unknown[principal]})"
+    return f"{counted.get(principal, 0)} account assignment(s)"
 
 
 def _gcp_sources(tables: Mapping[str, FactTable], src: Sources, match: Matcher) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from trustctl.config import TenantConfig
 from trustctl.facts.aws_datastores import DATASTORE
-from trustctl.facts.base import GLOBAL, MEMBERS, FactTable, ScopeKey, present
+from trustctl.facts.base import DETAIL_ERRORS, GLOBAL, MEMBERS, FactTable, ScopeKey, present
 
 TENANT = "isolation.tenant"
 PROVIDER = "isolation"
@@ -51,14 +51,24 @@ def _keys(tables: Mapping[str, FactTable]) -> dict[tuple[str, str], dict[str, An
     return found
 
 
-def _key_facts(row: Mapping[str, Any], keys: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    """The store's key: id (for sharing between tenants), managed by the customer or AWS, rotating."""
+def _key_of(
+    row: Mapping[str, Any], keys: dict[tuple[str, str], dict[str, Any]]
+) -> tuple[str, str, dict[str, Any] | None] | None:
+    """(as recorded, key id, the key's facts if KMS listed it) of the store's KMS key; None if it has none."""
     raw = next((_value(row, c) for c in KEY_COLUMNS if _value(row, c)), None)
-    if raw is None:  # no KMS key recorded: SSE-S3, DynamoDB's AWS-owned key, or not encrypted at all
-        return {"key": None, "cmk": False, "key_rotation": None}
+    if raw is None:
+        return None
     text = str(raw)
     key_id = text.split("key/", 1)[1] if "key/" in text else text.split(":", 5)[-1]
-    key = keys.get((str(row["account"]), key_id)) or keys.get((str(row["account"]), text))
+    return text, key_id, keys.get((str(row["account"]), key_id)) or keys.get((str(row["account"]), text))
+
+
+def _key_facts(row: Mapping[str, Any], keys: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    """The store's key: id (for sharing between tenants), managed by the customer or AWS, rotating."""
+    found = _key_of(row, keys)
+    if found is None:  # no KMS key recorded: SSE-S3, DynamoDB's AWS-owned key, or not encrypted at all
+        return {"key": None, "cmk": False, "key_rotation": None}
+    text, key_id, key = found
     if key is None and text.startswith(("alias/aws/", "arn:aws:kms")) and "alias/aws/" in text:
         return {"key": text, "cmk": False, "key_rotation": True}
     if key is None:  # a key in another account, or one KMS did not list: not provably the customer's own
@@ -114,9 +124,24 @@ def _stores(tables: Mapping[str, FactTable], types: Sequence[str]) -> list[dict[
                     "newest_recovery_point": None
                     if newest is None or pd.isna(newest)
                     else pd.Timestamp(newest).isoformat(),
+                    "unknown": _unknown(row, keys),
                 }
             )
     return stores
+
+
+# Detail calls whose failure leaves a store's tags unknown: a tenant recognised by tag may own it.
+TAG_CALLS = frozenset({"GetBucketTagging", "ListTagsOfResource", "ListTagsForResource"})
+
+
+def _unknown(row: Mapping[str, Any], keys: dict[tuple[str, str], dict[str, Any]]) -> dict[str, str]:
+    """What could not be read about a store (operation -> why): its own detail calls, and its KMS key's.
+    A tenant's facts built on a store with a gap are unknown, never judged on the missing fact."""
+    found = dict(row[DETAIL_ERRORS]) if isinstance(row.get(DETAIL_ERRORS), dict) else {}
+    key = _key_of(row, keys) if str(row.get("provider")) == "aws" else None
+    if key is not None and key[2] is not None and isinstance(key[2].get(DETAIL_ERRORS), dict):
+        found.update(key[2][DETAIL_ERRORS])
+    return found
 
 
 def _claims(store: dict[str, Any], tenant: TenantConfig) -> bool:
@@ -168,6 +193,14 @@ def derive_tenants(
         scope: ScopeKey = (PROVIDER, f"tenant:{tenant.name}", GLOBAL)
         scopes.append(scope)
         hidden = _errors(tables, types, tenant)
+        for store in stores:
+            gaps = store["unknown"]
+            mine = tenant.name in owners[store["store"]]
+            # A store whose tags are unknown may be a tagged tenant's, in a compartment it shares.
+            maybe = bool(tenant.tag) and store["provider"] == "aws" and bool(TAG_CALLS & set(gaps))
+            if mine or maybe:
+                hidden += [f"{store['store']}: {why}" for why in gaps.values()]
+        hidden = list(dict.fromkeys(hidden))
         if hidden:
             errors[scope] = hidden
         own = [
