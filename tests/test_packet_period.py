@@ -15,7 +15,6 @@ from trustctl import pipeline
 from trustctl.errors import InputError, NoEvidenceError
 from trustctl.evidence.documents import Document
 from trustctl.packet import period
-from trustctl.packet.build import build_model
 
 TODAY = datetime.now(UTC).date()
 DAY0 = TODAY - timedelta(days=20)
@@ -105,7 +104,7 @@ def test_runs_on_chosen_dates_give_coverage_and_failure_intervals(
     history(6)  # fails again, to the end
     config = pipeline.load(project / "trustctl.toml")
     start, end = DAY0 + timedelta(days=1), DAY0 + timedelta(days=7)
-    packet, _, included = build_model(config, "soc2", f"{start}..{end}", sample=3)
+    packet, included = pipeline.packet_model(config, "soc2", period_text=f"{start}..{end}", sample=3)
     ac04 = next(c for c in packet.coverage if c.control == "AC-04")
     assert (ac04.runs, ac04.days_evidenced, ac04.days) == (4, 4, 7)
     assert ac04.daily == ["fail", "fail", "none", "pass", "none", "fail", "none"]
@@ -115,22 +114,26 @@ def test_runs_on_chosen_dates_give_coverage_and_failure_intervals(
     ]
     assert len(packet.runs_in_period) == 4 and len(included) == 4
     # Sampling: the same dates each time, each with the evidence standing at the end of that day.
-    again, _, _ = build_model(config, "soc2", f"{start}..{end}", sample=3)
+    again, _ = pipeline.packet_model(config, "soc2", period_text=f"{start}..{end}", sample=3)
     assert [s.day for s in packet.samples] == [s.day for s in again.samples]
     for sample in packet.samples:
         expected = {1: "fail", 2: "fail", 3: "fail", 4: "pass", 5: "pass", 6: "fail", 7: "fail"}
         assert sample.status["AC-04"] == expected[(sample.day - DAY0).days]
     # A shorter period places only its own runs, by observed time.
-    short, _, _ = build_model(config, "soc2", f"{DAY0 + timedelta(days=4)}..{DAY0 + timedelta(days=5)}")
+    short, _ = pipeline.packet_model(
+        config, "soc2", period_text=f"{DAY0 + timedelta(days=4)}..{DAY0 + timedelta(days=5)}"
+    )
     ac04 = next(c for c in short.coverage if c.control == "AC-04")
     assert (ac04.runs, ac04.days_evidenced, ac04.failing) == (1, 1, [])
 
     with pytest.raises(NoEvidenceError) as empty:
-        build_model(config, "soc2", f"{DAY0 + timedelta(days=3)}..{DAY0 + timedelta(days=3)}")
+        pipeline.packet_model(
+            config, "soc2", period_text=f"{DAY0 + timedelta(days=3)}..{DAY0 + timedelta(days=3)}"
+        )
     assert "is empty: no collection run falls in it" in str(empty.value)
     assert f"last run before it was on {DAY0 + timedelta(days=2)}" in str(empty.value)
     with pytest.raises(NoEvidenceError) as before:
-        build_model(config, "soc2", f"{DAY0 - timedelta(days=30)}..{DAY0}")
+        pipeline.packet_model(config, "soc2", period_text=f"{DAY0 - timedelta(days=30)}..{DAY0}")
     assert f"ends before the locker's first run ({DAY0 + timedelta(days=1)})" in str(before.value)
 
 

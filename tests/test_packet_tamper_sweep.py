@@ -33,7 +33,6 @@ from pathlib import Path
 import pytest
 
 from trustctl import pipeline
-from trustctl.packet.build import build_packet
 from trustctl.packet.verify import PacketReport, verify_packet
 
 SEED = int(os.environ.get("TRUSTCTL_SWEEP_SEED") or random.SystemRandom().randrange(2**32))
@@ -134,7 +133,7 @@ def packet(tmp_path_factory: pytest.TempPathFactory) -> Packet:
     config = pipeline.load(made.config)
     for _ in range(2):
         pipeline.collect(config, ["identity"])
-    built = build_packet(config, "soc2", out=root / "packet")
+    built = pipeline.packet(config, "soc2", out=root / "packet")
     data = built.files["zip"].read_bytes()
     return Packet(
         built.files["zip"], data, spans(data), members(data), (made.locker / "public-key.pem").read_bytes()

@@ -25,12 +25,10 @@ from trustctl.evidence.locker import utc_now
 from trustctl.frameworks.loader import load_frameworks
 from trustctl.identity.chain import as_json as leaver_json
 from trustctl.identity.chain import as_table as leaver_table
-from trustctl.packet.build import build_packet
 from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
 from trustctl.reports.formats import FORMATS
 from trustctl.reports.formats.table import render as render_table
-from trustctl.roadmap.build import build as build_roadmap
 from trustctl.roadmap.render import write_reports as write_roadmap
 
 MARKER = ".trustctl-demo"
@@ -127,8 +125,10 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
         config = pipeline.load(made.config)
         pipeline.collect(config, ["identity"], progress)
     add_documents(config, out)
-    report = pipeline.check_report(config)
-    readiness = pipeline.status(config, list(load_frameworks()))
+    # Evaluated once: every report below renders the same assessment.
+    assessed = pipeline.assessment(config, list(load_frameworks()))
+    report = pipeline.check_report(config, assessed=assessed)
+    readiness = pipeline.status(config, list(load_frameworks()), assessed=assessed)
     files = {"config": made.config, "locker": made.locker}
     for name, fmt in (("json", "json"), ("sarif", "sarif"), ("junit", "junit"), ("markdown", "markdown")):
         path = out / "reports" / f"check.{ {'markdown': 'md', 'junit': 'junit.xml'}.get(fmt, fmt) }"
@@ -141,26 +141,26 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     # Which certification Acme should pursue next, from its sales pipeline (as of a fixed date).
     deals = out / "deals.csv"
     deals.write_bytes(resources.files("trustctl.demo").joinpath("deals.csv").read_bytes())
-    roadmap = build_roadmap(config, deals, as_of=DEMO_PIPELINE_AS_OF)
+    roadmap = pipeline.roadmap(config, deals, as_of=DEMO_PIPELINE_AS_OF, assessed=assessed)
     files.update(write_roadmap(roadmap, out / "reports", config.organization.name))
-    chain = pipeline.leavers(config)
+    chain = pipeline.leavers(config, assessed)
     files["leavers"] = out / "reports" / "leavers.txt"
     files["leavers"].write_text(leaver_table(chain), encoding="utf-8")
     (out / "reports" / "leavers.json").write_text(leaver_json(chain), encoding="utf-8")
     # The SOC 2 audit packet over everything collected so far (one day for a fresh demo).
-    built = build_packet(
-        config, "soc2", out=out / "packets" / f"soc2-{utc_now().date().isoformat()}", leavers=chain
+    built = pipeline.packet(
+        config, "soc2", out=out / "packets" / f"soc2-{utc_now().date().isoformat()}", assessed=assessed
     )
     files["packet"] = built.files["pdf"]
     files["workbook"] = built.files["workbook"]
     files["zip"] = built.files["zip"]
     # What sales can send: the public trust report citing the packet, and Globex's own report.
-    files["trust"] = pipeline.trust_report(config, out / "reports" / "trust", packet=built.files["zip"])[
+    trust = out / "reports" / "trust"
+    files["trust"] = pipeline.trust_report(config, trust, packet=built.files["zip"], assessed=assessed)[
         "html"
     ]
-    files["customer"] = pipeline.trust_report(config, out / "reports" / "trust-globex", customer="globex")[
-        "html"
-    ]
+    globex = out / "reports" / "trust-globex"
+    files["customer"] = pipeline.trust_report(config, globex, customer="globex", assessed=assessed)["html"]
     headlines = [status_report.compact(r) for r in readiness]
     head = index.chain(pipeline.open_locker(config))[-1][1]
     return DemoOutcome(out, report, render_table(report), files, headlines, made.fingerprint, head)

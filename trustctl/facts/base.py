@@ -40,13 +40,14 @@ ScopeKey = tuple[str, str, str]  # provider, account, region
 class Evidence:
     """Read access to the evidence of one complete, signed run."""
 
-    def __init__(self, locker: Locker, manifest: Manifest) -> None:
+    def __init__(self, locker: Locker, manifest: Manifest, cache: dict[str, Any] | None = None) -> None:
         self.locker = locker
         self.manifest = manifest
         self.as_of = datetime.fromisoformat(manifest.completed_at.replace("Z", "+00:00"))
         # Several tables read the same large responses (authorization details, credential report):
         # each object is read, hash-checked and parsed once. Callers must not mutate what they get.
-        self._objects: dict[str, Any] = {}
+        # `cache` shares parsed objects across runs that repeat them (a period's evaluations).
+        self._objects: dict[str, Any] = {} if cache is None else cache
 
     def object(self, digest: str) -> Any:
         if digest not in self._objects:

@@ -1,26 +1,24 @@
-"""`trustctl packet`: evaluate every run of the period, build the packet model, and write packet.html,
-packet.pdf, results.xlsx, packet.json and the signed packet.zip into one directory."""
+"""`trustctl packet`: the packet model from every run of the period (each evaluated as the orchestrator
+says), and packet.html, packet.pdf, results.xlsx, packet.json and the signed packet.zip in one directory."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trustctl import __version__, pipeline
+from trustctl import __version__
 from trustctl.config import Config
 from trustctl.controls.registry import all_checks
-from trustctl.controls.results import Result
 from trustctl.errors import SigningKeyError
 from trustctl.evidence import documents as docs
 from trustctl.evidence import index, signing
 from trustctl.evidence.canonical import utc_iso
 from trustctl.evidence.locker import PUBLIC_KEY, Locker, utc_now
-from trustctl.evidence.records import Manifest
-from trustctl.facts.base import Evidence
-from trustctl.facts.load import build_facts
+from trustctl.evidence.records import RequestRecord
 from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.scope import scoped_requirements
@@ -58,26 +56,8 @@ class BuiltPacket:
     bundle: bundle.Bundle
 
 
-class _SharedEvidence(Evidence):
-    """Evidence whose parsed objects are shared across the period's evaluations (runs repeat objects)."""
-
-    def __init__(self, locker: Locker, manifest: Manifest, cache: dict[str, Any]) -> None:
-        super().__init__(locker, manifest)
-        self._objects = cache
-
-
-def _evaluator(config: Config, locker: Locker) -> period.Evaluate:
-    """`pipeline.assess` over each point of the period, so the packet judges exactly as `check` does."""
-    cache: dict[str, Any] = {}
-
-    def run(manifest: Manifest, today: date) -> list[Result]:
-        facts = build_facts(_SharedEvidence(locker, manifest, cache), tenants=config.tenants)
-        return pipeline.assess(config, manifest, today, facts=facts).results
-
-    return run
-
-
-def _signing_key(config: Config, locker: Locker) -> Any:
+def signing_key(config: Config, locker: Locker) -> Any:
+    """The configured signing key, refused unless it is the locker's own."""
     key = signing.signing_key(config.key_path)
     if signing.public_pem(key) != locker.public_key_pem():
         raise SigningKeyError(
@@ -178,22 +158,29 @@ def as_json(p: model.Packet) -> dict[str, Any]:
     }
 
 
+Permissions = Callable[[Sequence[RequestRecord]], Mapping[str, Sequence[str]]]
+
+
 def build_model(
     config: Config,
     framework_id: str,
+    locker: Locker,
+    evaluate: period.Evaluate,
+    permissions: Permissions,
+    *,
     period_text: str | None = None,
     sample: int = 0,
-    leavers: list[dict[str, Any]] | None = None,
+    leavers: Sequence[dict[str, Any]] = (),
     now: datetime | None = None,
-) -> tuple[model.Packet, Locker, list[period.RunPoint]]:
-    """The packet model and the runs it draws on (the zip's manifests)."""
+) -> tuple[model.Packet, list[period.RunPoint]]:
+    """The packet model and the runs it draws on (the zip's manifests). The orchestrator gives how a run
+    is evaluated (exactly as `check` does) and which permissions a set of requests used."""
     framework = get_framework(framework_id)
     now = now or utc_now()
-    locker = Locker.open(config.locker_path)
     runs = period.collection_runs(locker)
     chosen = period.parse_period(period_text, now.date(), runs[0].at.date() if runs else None)
     inside = period.require_runs(chosen, runs, str(locker.root))
-    observations = period.observe(runs, inside, _evaluator(config, locker))
+    observations = period.observe(runs, inside, evaluate)
     document_runs = [
         period.RunPoint(m, period.parse_time(m.completed_at), locker.manifest_digest(m.run_id))
         for m in locker.document_runs()
@@ -240,28 +227,22 @@ def build_model(
         coverage=coverage,
         samples=model.sample_rows(period.sample_dates(chosen, framework.id, sample), observations, controls),
         waivers=model.waiver_views(config.waiver, final.results, chosen.end),
-        methodology=model.methodology(observations),
+        methodology=model.methodology(
+            observations, permissions([r for o in observations for r in o.point.manifest.requests])
+        ),
         results=results,
         documents=effective,
         runs=model.run_views(included, chosen),
         leavers=list(leavers or []),
         notes=notes,
     )
-    return packet, locker, included
+    return packet, included
 
 
-def build_packet(
-    config: Config,
-    framework_id: str,
-    *,
-    period_text: str | None = None,
-    sample: int = 0,
-    out: Path | None = None,
-    leavers: list[dict[str, Any]] | None = None,
-    now: datetime | None = None,
+def write_packet(
+    packet: model.Packet, locker: Locker, included: list[period.RunPoint], key: Any, out: Path | None = None
 ) -> BuiltPacket:
-    key = _signing_key(config, Locker.open(config.locker_path))
-    packet, locker, included = build_model(config, framework_id, period_text, sample, leavers, now)
+    """packet.html, packet.pdf, results.xlsx, packet.json and the signed packet.zip into one directory."""
     out = out or Path("packets") / f"{packet.framework.id}-{packet.period.end.isoformat()}"
     out.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = html.write(packet, out)

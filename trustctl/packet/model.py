@@ -6,6 +6,7 @@ workbook and packet.json all render this one model, so they cannot disagree.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
@@ -268,25 +269,8 @@ def scope(observations: list[Observation], documents: list[Document]) -> Scope:
     )
 
 
-def _permissions(providers: set[str]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    if "aws" in providers:
-        from trustctl.collectors.aws.runner import required_permissions
-
-        found["aws"] = list(required_permissions())
-    if "gcp" in providers:
-        from trustctl.collectors.gcp.assets import GCP_PERMISSIONS, ROLES
-
-        found["gcp"] = [*ROLES, *GCP_PERMISSIONS]
-    if "identity" in providers:
-        found["identity"] = [
-            "SCIM 2.0 GET /Users (bearer token, read-only)",
-            "HR roster and IdP exports (files)",
-        ]
-    return found
-
-
-def methodology(observations: list[Observation]) -> Methodology:
+def methodology(observations: list[Observation], permissions: Mapping[str, Sequence[str]]) -> Methodology:
+    """How the evidence was gathered; `permissions`: what the runs of the period actually used."""
     requests = [r for o in observations for r in o.point.manifest.requests]
     times = sorted(o.at for o in observations)
     gaps = sorted((b - a).total_seconds() / 3600 for a, b in pairwise(times))
@@ -297,6 +281,6 @@ def methodology(observations: list[Observation]) -> Methodology:
         runs=len(observations),
         median_hours_between_runs=round(gaps[len(gaps) // 2], 1) if gaps else None,
         errors=sum(r.error is not None for r in requests),
-        permissions=_permissions(set(providers)),
+        permissions={p: list(v) for p, v in sorted(permissions.items())},
         checks=len(all_checks()),
     )

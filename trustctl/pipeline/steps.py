@@ -1,16 +1,13 @@
-"""The steps every command is made of, free of CLI concerns: init, collect, assess, verify.
-
-The CLI and the demo call these; each takes its inputs (config, clock, progress) as arguments.
-"""
+"""The steps that write or check the locker: init, collect, verify, documents."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from trustctl import __version__
 from trustctl.collectors.aws.clients import ClientFactory, ClientHook
 from trustctl.collectors.aws.runner import AwsSummary, collect_aws
 from trustctl.collectors.base import Progress
@@ -19,10 +16,7 @@ from trustctl.collectors.gcp.exports import check_exports, import_exports
 from trustctl.collectors.identity import runner as identity_runner
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, parse_config, render_default_config
 from trustctl.controls.catalog import load_catalog
-from trustctl.controls.engine import Evaluation, evaluate
-from trustctl.controls.registry import Context, all_checks
-from trustctl.controls.results import Result, Severity
-from trustctl.errors import ConfigError, InputError, LockerError
+from trustctl.errors import ConfigError, InputError, LockerError, UsageError
 from trustctl.evidence import documents, redact, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.documents import Document
@@ -30,17 +24,11 @@ from trustctl.evidence.locker import MARKER as LOCKER_MARKER
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.evidence.verify import VerifyReport, verify_locker
-from trustctl.facts.base import Evidence, FactSet
-from trustctl.facts.load import build_facts
-from trustctl.facts.tenants import TENANT
-from trustctl.frameworks.loader import get_framework, load_frameworks
-from trustctl.frameworks.readiness import Readiness, readiness
-from trustctl.frameworks.scope import requirement_lookup
-from trustctl.identity.chain import leaver_chain
-from trustctl.inputs import BoundsError, json_loads, single_line
-from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
-from trustctl.trust import model as trust_model
-from trustctl.trust import render as trust_render
+from trustctl.frameworks.loader import get_framework
+from trustctl.inputs import BoundsError, single_line
+
+if TYPE_CHECKING:
+    from trustctl.packet.verify import PacketReport
 
 
 @dataclass(frozen=True)
@@ -145,84 +133,44 @@ def collect(
     return Collected(manifest, summary, locker.manifest_digest(manifest.run_id))
 
 
-def latest_evidence(locker: Locker) -> Manifest:
-    """The latest evidence of each provider: AWS and GCP may be collected in separate runs, and a run of
-    one must not hide the other. One run: that run. Several: their requests merged under the newest id."""
-    chosen = locker.latest_by_provider()
-    if not chosen:
-        return locker.latest_run()  # raises NoEvidenceError, saying how to collect
-    manifests = {run_id: locker.read_manifest(run_id) for run_id in set(chosen.values())}
-    latest = max(manifests.values(), key=lambda m: m.sequence)
-    if len(manifests) == 1:
-        return latest
-    requests = [
-        r
-        for provider, run_id in chosen.items()
-        for r in manifests[run_id].requests
-        if r.call.provider == provider
-    ]
-    return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
+FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-def assess(
-    config: Config, manifest: Manifest, today: date | None = None, facts: FactSet | None = None
-) -> Evaluation:
-    """Evaluate every check over one run's evidence; results name the requirements they evidence."""
-    facts = facts or build_facts(Evidence(open_locker(config), manifest), tenants=config.tenants)
-    return evaluate(
-        facts,
-        config.policy,
-        config.waiver,
-        today or datetime.now(UTC).date(),
-        requirements=requirement_lookup(config.frameworks),
-    )
+def key_fingerprint(key: str) -> str:
+    """`--key` as a fingerprint: given as one (sha256:HEX), or read from a public key file."""
+    if FINGERPRINT.match(key):
+        return key
+    path = Path(key)
+    try:
+        return signing.fingerprint(signing.load_public_key(path.read_bytes()))
+    except OSError as e:
+        raise UsageError(f"--key {key}: cannot be read ({e.strerror or e}).") from None
+    except ValueError as e:
+        raise UsageError(f"--key {key}: {e}; give a public key file or a fingerprint (sha256:HEX).") from None
 
 
-def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dict[tuple[str, str], str]:
-    path = Path(baseline)
-    if path.is_file():
+def check_head(head: str | None) -> None:
+    if head is not None and not FINGERPRINT.match(head if head.startswith("sha256:") else f"sha256:{head}"):
+        raise UsageError(f"--head {head}: give the head as `collect` printed it (sha256:HEX).")
+
+
+def verify_packet(path: Path, key: str | None, config: Config | None) -> tuple[PacketReport, str]:
+    """Verify a packet against --key (a fingerprint or a PEM file), else the configured locker's key."""
+    from trustctl.packet.verify import verify_packet as verify_zip
+
+    trusted: bytes | str | None = None
+    source = ""
+    if key is not None and FINGERPRINT.match(key):
+        trusted, source = key, "--key"
+    elif key is not None:
         try:
-            data = json_loads(path.read_text(encoding="utf-8"))
-            return {(r["check"], r["resource"]): r["status"] for r in data["results"]}
-        except (OSError, ValueError, KeyError, TypeError, BoundsError) as e:
-            raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
-    locker = open_locker(config)
-    if not (locker.root / "runs" / baseline).is_dir():
-        raise InputError(
-            f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
-            "Give a run id (see `trustctl verify`) or a JSON report file.",
-        )
-    return {r.key: r.status.value for r in assess(config, locker.find_run(baseline), today).results}
-
-
-def check_report(
-    config: Config,
-    *,
-    run_id: str | None = None,
-    min_severity: Severity = Severity.LOW,
-    baseline: str | None = None,
-    framework: str | None = None,
-    today: date | None = None,
-) -> CheckReport:
-    if framework:
-        get_framework(framework)  # an unknown id is an error before any work
-    locker = open_locker(config)
-    manifest = locker.find_run(run_id) if run_id else latest_evidence(locker)
-    evaluation = assess(config, manifest, today)
-    results = filter_severity(evaluation.results, min_severity)
-    if framework:
-        results = [r for r in results if r.requirements.get(framework)]
-    if baseline:
-        results = new_or_changed(results, _baseline_statuses(config, baseline, today))
-    notes = list(evaluation.notes)
-    if manifest.errors:
-        notes.append(
-            f"{len(manifest.errors)} request(s) in run {manifest.run_id} could not be collected; "
-            "the checks that need them report error"
-        )
-    return CheckReport(
-        __version__, manifest.run_id, manifest.completed_at, results, all_checks(), notes, baseline
-    )
+            trusted, source = Path(key).read_bytes(), key
+        except OSError as e:
+            raise UsageError(f"--key {key}: cannot be read ({e.strerror or e}).") from None
+    elif config is not None:
+        locker = open_locker(config)
+        trusted, source = locker.public_key_pem(), f"the locker {locker.root}"
+    return verify_zip(path, trusted, source), source
 
 
 def verify(
@@ -307,65 +255,28 @@ def list_documents(config: Config) -> list[Document]:
     return documents.documents_in(locker, locker.document_runs())
 
 
-def status(config: Config, framework_ids: list[str], today: date | None = None) -> list[Readiness]:
-    """Readiness per framework from the latest run's results and every document in the locker."""
-    today = today or datetime.now(UTC).date()
+def read_documents(config: Config) -> documents.Found:
+    """Every document with what could not be read of them (an earlier version's out-of-bounds values)."""
     locker = open_locker(config)
-    results = assess(config, latest_evidence(locker), today).results
-    return _readiness(config, locker, results, framework_ids, today)
+    return documents.read_documents(locker, locker.document_runs())
 
 
-def _readiness(
-    config: Config, locker: Locker, results: list[Result], framework_ids: list[str], today: date
-) -> list[Readiness]:
-    """Readiness of each framework from these results and every document in the locker."""
-    docs = documents.documents_in(locker, locker.document_runs())
-    return [readiness(get_framework(f), config.frameworks, results, docs, today) for f in framework_ids]
+def providers_to_collect(config: Config, providers: list[str]) -> list[str]:
+    """The providers given, or by default aws, plus gcp when [gcp] scope is set and identity when
+    [identity] has sources."""
+    identity = config.identity
+    has_identity = bool(identity.roster or identity.scim or identity.idp)
+    return list(providers) or ["aws", *(["gcp"] if config.gcp.scope else []), *(["identity"] * has_identity)]
 
 
-def leavers(config: Config) -> list[dict[str, Any]]:
-    """The deprovisioning chain of every leaver, from the latest evidence of each provider."""
-    locker = open_locker(config)
-    evidence = Evidence(locker, latest_evidence(locker))
-    return leaver_chain(evidence, build_facts(evidence), config.policy.deprovision_sla_hours)
-
-
-def trust_report(
-    config: Config,
-    out: Path,
-    *,
-    level: Literal["public", "nda"] = "public",
-    customer: str | None = None,
-    packet: Path | None = None,
-) -> dict[str, Path]:
-    """The trust report (trust.html, trust.pdf) in `out`, for everyone or for one tenant."""
-    if customer is not None and customer not in {t.name for t in config.tenants}:
-        known = ", ".join(t.name for t in config.tenants) or "none configured"
-        raise InputError(f"no tenant named {customer!r} in [[tenants]] (tenants: {known}).")
-    if packet is not None and not packet.is_file():
-        raise InputError(f"{packet}: no such packet file.")
-    locker = open_locker(config)
-    manifest = latest_evidence(locker)
-    evidence = Evidence(locker, manifest)
-    facts = build_facts(evidence, tenants=config.tenants)
-    today = evidence.as_of.date()
-    results = assess(config, manifest, today, facts).results
-    ready = _readiness(config, locker, results, list(load_frameworks()), today)
-    view = None
-    if customer is not None:
-        rows = facts.table(TENANT).frame
-        row = rows[rows.name == customer].iloc[0].to_dict()
-        view = trust_model.customer_view(customer, row, results, Context(config.policy, evidence.as_of))
-    report = trust_model.build_report(
-        config,
-        results,
-        ready,
-        as_of=evidence.as_of,
-        run_id=manifest.run_id,
-        run_digest=locker.manifest_digest(manifest.run_id),
-        key=signing.fingerprint(signing.load_public_key(locker.public_key_pem())),
-        level=level,
-        packet_digest=sha256_hex(packet.read_bytes()) if packet else None,
-        customer=view,
-    )
-    return trust_render.write(report, out)
+def with_aws_overrides(config: Config, regions: str | None, org_role: str | None) -> Config:
+    """The config with --regions (comma-separated) and --org-role applied to [aws]."""
+    overrides: dict[str, Any] = {}
+    if regions:
+        overrides["regions"] = [r.strip() for r in regions.split(",") if r.strip()]
+    if org_role:
+        overrides["org_role"] = org_role
+    if not overrides:
+        return config
+    aws = config.aws.model_validate({**config.aws.model_dump(), **overrides})
+    return config.model_copy(update={"aws": aws})

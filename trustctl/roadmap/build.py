@@ -1,20 +1,19 @@
-"""Assemble a roadmap: read the pipeline and the costs, measure the gap from the latest assessment, apply
-holdings from trustctl.toml, run the model and its sensitivity analysis."""
+"""Assemble a roadmap from what the orchestrator read (the sales pipeline, the costs, the measured gap):
+apply holdings from trustctl.toml, run the model and its sensitivity analysis."""
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
-from trustctl.config import Config, HeldCertification
+from trustctl.config import HeldCertification
 from trustctl.errors import InputError
 from trustctl.frameworks.readiness import Readiness
-from trustctl.roadmap.costs import SHIPPED, Costs, load_costs
-from trustctl.roadmap.gap import Gap, frameworks_needed, measure_all
+from trustctl.roadmap.costs import SHIPPED, Costs
+from trustctl.roadmap.gap import Gap, measure_all
 from trustctl.roadmap.model import Inputs, Plan, Sensitivity, plan, sensitivity
-from trustctl.roadmap.pipeline_csv import Pipeline, load_pipeline
+from trustctl.roadmap.pipeline_csv import Pipeline
 
 
 @dataclass(frozen=True)
@@ -100,34 +99,3 @@ def assemble(
     if overdue:
         notes.append(f"close date already past, counted as closing now: {', '.join(overdue)}")
     return Roadmap(inputs, base, sensitivity(inputs, base), currency, pipeline, costs_source, tuple(notes))
-
-
-def build(
-    config: Config,
-    pipeline_path: Path,
-    *,
-    costs_path: Path | None = None,
-    preset: str = "default",
-    columns: dict[str, str] | None = None,
-    horizon_months: int = 24,
-    currency: str = "USD",
-    as_of: date | None = None,
-) -> Roadmap:
-    """Read everything from disk and the locker, then assemble. Inputs are checked before the assessment."""
-    from trustctl import pipeline as steps  # the assessment pipeline, not the sales one
-
-    pipeline = load_pipeline(pipeline_path, preset, columns)
-    costs = load_costs(costs_path)
-    check_currency(costs, currency, str(costs_path) if costs_path else SHIPPED)
-    today = datetime.now(UTC).date()
-    readiness = steps.status(config, frameworks_needed(), today)
-    return assemble(
-        pipeline,
-        costs,
-        readiness,
-        config.certifications.held(),
-        horizon_months=horizon_months,
-        currency=currency,
-        as_of=as_of or today,
-        costs_source=str(costs_path) if costs_path else SHIPPED,
-    )

@@ -283,3 +283,12 @@ def write_reports(roadmap: Roadmap, directory: Path, organization: str = "") -> 
     html.write_text(page, encoding="utf-8")
     pdf = write_pdf(page, directory / "roadmap.pdf")
     return {"roadmap": markdown, "rm-html": html, "rm-pdf": pdf}
+
+
+def as_text(roadmap: Roadmap, fmt: str, organization: str, color: bool = False) -> str:
+    """The roadmap in one text format: table, json, markdown or html."""
+    if fmt == "table":
+        return as_table(roadmap, color=color)
+    if fmt == "html":
+        return as_html(roadmap, organization)
+    return {"json": as_json, "markdown": as_markdown}[fmt](roadmap)

@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Literal
 
+from trustctl.assessment import Assessment, TenantFigures
 from trustctl.config import Config
 from trustctl.controls.catalog import load_catalog
-from trustctl.controls.checks.isolation import backed_up, newest_recovery_point
-from trustctl.controls.registry import Context
 from trustctl.controls.results import Result, Status
 from trustctl.facts.base import MEMBERS
 from trustctl.frameworks.readiness import Readiness
@@ -218,54 +217,51 @@ def _controls(results: list[Result]) -> list[ControlRow]:
     return rows
 
 
-def customer_view(tenant: str, row: dict[str, Any], results: list[Result], ctx: Context) -> CustomerView:
-    stores = [s for s in row["stores"] if not s["snapshot"]]
-    mine = {r.check: r.status.value for r in results if r.resource == f"tenant:{tenant}"}
-    promised = str(row["isolation"])
-    reached = promised if mine.get("isolation.tenant_dedicated") == "pass" else "shared"
-    point = newest_recovery_point(stores)
+def customer_view(figures: TenantFigures) -> CustomerView:
+    """One tenant's view, from the figures the assessment judged (a report judges nothing again)."""
+    statuses = dict(figures.statuses)
+    promised = figures.isolation_promised
+    reached = promised if statuses.get("isolation.tenant_dedicated") == "pass" else "shared"
+    point = figures.last_recovery_point
     return CustomerView(
-        name=tenant,
-        regions=sorted({s["region"] for s in row["stores"]}),
+        name=figures.name,
+        regions=list(figures.regions),
         isolation_promised=promised,
         isolation_reached=reached,
-        stores=len(stores),
-        cmk_stores=sum(s["cmk"] is True for s in stores),
-        rotating_keys=len({s["key"] for s in stores if s["cmk"] and s["key_rotation"]}),
-        dedicated_keys=all(not s["key_shared_with"] for s in stores) and all(s["cmk"] for s in stores),
-        backed_up=sum(backed_up(s, ctx)[0] for s in stores),
+        stores=figures.stores,
+        cmk_stores=figures.cmk_stores,
+        rotating_keys=figures.rotating_keys,
+        dedicated_keys=figures.dedicated_keys,
+        backed_up=figures.backed_up,
         last_recovery_point=None if point is None else point.astimezone(UTC).strftime("%d %b %Y %H:%M UTC"),
-        statuses=mine,
+        statuses=statuses,
     )
 
 
 def build_report(
     config: Config,
-    results: list[Result],
-    readiness: list[Readiness],
+    assessed: Assessment,
     *,
-    as_of: datetime,
-    run_id: str,
-    run_digest: str,
-    key: str,
     level: Level = "public",
     packet_digest: str | None = None,
-    customer: CustomerView | None = None,
+    customer: str | None = None,
 ) -> TrustReport:
-    today = as_of.date()
+    """The report from one assessment; `customer`: a tenant's own view besides the shared areas."""
+    as_of = assessed.run.as_of
+    results = list(assessed.results)
     return TrustReport(
         organization=config.organization.name,
         level=level,
         checked=day(as_of),
         generated=datetime.now(UTC).strftime("%d %b %Y %H:%M UTC"),
-        run_id=run_id,
-        run_digest=run_digest,
-        key=key,
+        run_id=assessed.run.run_id,
+        run_digest=assessed.run.digest,
+        key=assessed.run.key,
         packet_digest=packet_digest,
-        frameworks=_frameworks(config, readiness, today),
+        frameworks=_frameworks(config, list(assessed.readiness.values()), as_of.date()),
         areas=_areas(results, list(config.trust.omit_areas)),
         controls=_controls(results) if level == "nda" else [],
-        customer=customer,
+        customer=customer_view(assessed.tenants[customer]) if customer is not None else None,
         contact=config.trust.contact,
         subprocessors=[s.model_dump() for s in config.trust.subprocessors],
     )

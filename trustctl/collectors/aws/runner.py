@@ -178,6 +178,18 @@ def declared_operations(
     return frozenset(operations)
 
 
+def declared_actions(collectors: Sequence[AwsCollector] | None = None) -> dict[str, str]:
+    """`client-service:Operation` (as runs record calls) -> the IAM action that authorizes it, where the
+    two differ (S3 and S3 Control, which both sign as s3)."""
+    actions: dict[str, str] = {}
+    for collector in collectors if collectors is not None else default_collectors():
+        operations = getattr(collector, "operations", None)  # declared in step with its permissions
+        if operations:
+            for operation, action in zip(operations, collector.permissions, strict=True):
+                actions[f"{collector.service}:{operation.split(':', 1)[1]}"] = action
+    return actions
+
+
 def required_permissions(
     collectors: Sequence[AwsCollector] | None = None, organization: bool = True
 ) -> list[str]:

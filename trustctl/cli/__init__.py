@@ -1,0 +1,8 @@
+"""The trustctl command line: results on stdout, progress and errors on stderr; exit codes as in the
+README. The only package that imports click; each command calls the orchestrator (trustctl.pipeline)
+and prints what it returns."""
+
+from trustctl.cli import catalogs, evidence, reports  # noqa: F401  (registers the commands)
+from trustctl.cli.base import main
+
+__all__ = ["main"]

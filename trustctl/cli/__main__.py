@@ -1,0 +1,5 @@
+"""`python -m trustctl.cli`."""
+
+from trustctl.cli import main
+
+main()

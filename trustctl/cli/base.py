@@ -1,0 +1,75 @@
+"""The trustctl command line's root: the group, its error handling and the options commands share.
+
+The CLI (this package) is the only code that imports click. Results on stdout, progress and
+errors on stderr; exit codes as in the README."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustctl import __version__
+from trustctl.errors import (
+    EXIT_ERROR,
+    TrustctlError,
+)
+
+
+class TrustctlGroup(click.Group):
+    """Turns TrustctlError into one line on stderr and its exit code; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrustctlError as e:
+            if ctx.meta.get("debug"):
+                traceback.print_exc()
+            click.echo(f"trustctl: error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(
+                f"trustctl: unexpected error: {type(e).__name__}: {e} (run with --debug for details)",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="TRUSTCTL_CONFIG",
+    help="Path to trustctl.toml (default: ./trustctl.toml; env TRUSTCTL_CONFIG).",
+)
+
+
+def _emit(text: str, output: Path | None, summary: str = "") -> None:
+    """Text to --output (saying so on stderr) or to stdout."""
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}{summary}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.group(cls=TrustctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trustctl")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """trustctl: collect compliance evidence, keep it verifiable, and report the gaps."""
+    ctx.meta["debug"] = debug
+
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)

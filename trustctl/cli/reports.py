@@ -1,0 +1,291 @@
+"""Commands that render the assessment: check, status, packet, roadmap, trust-report, identity, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustctl import pipeline
+from trustctl.cli.base import _emit, config_option, main
+from trustctl.controls.results import Severity
+from trustctl.errors import EXIT_FAILING, UsageError
+from trustctl.identity.chain import as_json as leaver_json
+from trustctl.identity.chain import as_table as leaver_table
+from trustctl.reports.check_report import FailOn, exit_code
+from trustctl.reports.formats import FORMATS
+from trustctl.reports.formats.table import render as render_table
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice([f.value for f in FailOn]),
+    default="fail",
+    show_default=True,
+    help="fail: exit 4 on fail or error results; error: only on error results; none: never.",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice([s.value for s in Severity]),
+    default="low",
+    show_default=True,
+    help="Report and gate only results of this severity or higher.",
+)
+@click.option("--baseline", help="A run id or a JSON report: show only results new or changed since then.")
+@click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
+@click.option(
+    "--framework", help="Only results that evidence this framework's in-scope requirements (e.g. soc2)."
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file.")
+@config_option
+def check(
+    framework: str | None,
+    fmt: str,
+    fail_on: str,
+    min_severity: str,
+    baseline: str | None,
+    run_id: str | None,
+    output: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Evaluate the latest run and report failing resources; exit 4 at the --fail-on threshold.
+
+    Example: trustctl check --format sarif --output trustctl.sarif --fail-on fail --min-severity high
+    """
+    config = pipeline.load(config_path)
+    report = pipeline.check_report(
+        config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline, framework=framework
+    )
+    if fmt == "table" and output is None:
+        text = render_table(report, color=sys.stdout.isatty())
+    else:
+        text = FORMATS[fmt](report)
+    _emit(text, output, f" ({', '.join(f'{n} {s}' for s, n in report.summary.items())})")
+    sys.exit(exit_code(report, FailOn(fail_on)))
+
+
+@main.command()
+@click.option(
+    "--framework",
+    "framework_ids",
+    multiple=True,
+    help="A framework id (repeatable); default: every framework.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+@config_option
+def status(framework_ids: tuple[str, ...], fmt: str, config_path: Path | None) -> None:
+    """Readiness per framework: each requirement met, partial, not_met, needs_document, no_evidence,
+    error or not_applicable, with automated and document evidence counted apart.
+
+    Example: trustctl status --framework soc2 --format markdown
+    """
+    from trustctl.frameworks.loader import load_frameworks
+    from trustctl.reports import status_report
+
+    config = pipeline.load(config_path)
+    readiness = pipeline.status(config, list(framework_ids) or list(load_frameworks()))
+    if fmt == "json":
+        click.echo(status_report.as_json(readiness), nl=False)
+    elif fmt == "markdown":
+        click.echo(status_report.as_markdown(readiness), nl=False)
+    else:
+        click.echo(status_report.as_table(readiness, color=sys.stdout.isatty()), nl=False)
+
+
+@main.command()
+@click.option("--framework", "framework_id", required=True, help="The framework to report on, e.g. soc2.")
+@click.option(
+    "--period",
+    "period_text",
+    metavar="START..END",
+    help="The observation period, ISO dates both included (default: the 90 days ending today, or since the "
+    "first run when the locker is younger).",
+)
+@click.option(
+    "--sample", type=click.IntRange(min=0), default=0, show_default=True, help="Dates to sample reproducibly."
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: packets/ID-END/.")
+@config_option
+def packet(
+    framework_id: str, period_text: str | None, sample: int, out: Path | None, config_path: Path | None
+) -> None:
+    """Write the audit packet for one framework and period: packet.pdf, packet.html, results.xlsx,
+    packet.json and packet.zip (with the cited evidence, signed manifests, public key and signed SHA256SUMS).
+
+    Example: trustctl packet --framework soc2 --period 2026-07-01..2026-09-30 --sample 25
+    """
+    config = pipeline.load(config_path)
+    built = pipeline.packet(config, framework_id, period_text=period_text, sample=sample, out=out)
+    p = built.packet
+    click.echo(
+        f"{p.framework.name}, period {p.period} ({p.period.days} day(s), {len(p.runs_in_period)} run(s)): "
+        + ", ".join(f"{n} {s}" for s, n in p.readiness.counts.items() if n)
+    )
+    for name, path in built.files.items():
+        click.echo(f"  {name:9} {path}")
+    click.echo(
+        f"  packet.zip holds {built.bundle.files} files ({built.bundle.evidence_objects} evidence objects, "
+        f"{built.bundle.bytes // 1024} KiB); check it with: trustctl verify {built.files['zip']}"
+    )
+
+
+@main.command()
+@click.option(
+    "--pipeline",
+    "pipeline_csv",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Deals CSV: deal,amount,probability,close_date,requires (requires: ';'-separated certifications).",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["default", "salesforce", "hubspot"]),
+    default="default",
+    show_default=True,
+    help="Column names of a Salesforce or HubSpot opportunity export.",
+)
+@click.option("--column", "columns", multiple=True, help="FIELD=HEADER: map a column (repeatable).")
+@click.option(
+    "--costs", "costs_path", type=click.Path(dir_okay=False, path_type=Path), help="costs.toml overrides."
+)
+@click.option("--horizon-months", type=click.IntRange(1, 120), default=24, show_default=True)
+@click.option("--currency", default="USD", show_default=True, help="Currency of amounts and costs.")
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the pipeline is as of (default: today)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "html", "pdf"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(path_type=Path), help="Write to this file (required for pdf).")
+@config_option
+def roadmap(
+    pipeline_csv: Path,
+    preset: str,
+    columns: tuple[str, ...],
+    costs_path: Path | None,
+    horizon_months: int,
+    currency: str,
+    as_of: Any,
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Which certification to pursue next: ROI per certification from the pipeline's demand, the measured
+    gap, the cost model and prerequisites, as a sequence with its sensitivity and its model shown.
+
+    Example: trustctl roadmap --pipeline deals.csv --format pdf --output roadmap.pdf
+    """
+    from trustctl.roadmap import render as roadmap_render
+    from trustctl.roadmap.pipeline_csv import parse_columns
+
+    if fmt == "pdf" and output is None:
+        raise UsageError("--format pdf writes a file: give --output roadmap.pdf.")
+    config = pipeline.load(config_path)
+    result = pipeline.roadmap(
+        config,
+        pipeline_csv,
+        costs_path=costs_path,
+        preset=preset,
+        columns=parse_columns(list(columns)),
+        horizon_months=horizon_months,
+        currency=currency.upper(),
+        as_of=as_of.date() if as_of else None,
+    )
+    if fmt == "pdf":
+        assert output is not None
+        roadmap_render.as_pdf(result, output, config.organization.name)
+        click.echo(f"wrote {output}", err=True)
+        return
+    color = fmt == "table" and output is None and sys.stdout.isatty()
+    _emit(roadmap_render.as_text(result, fmt, config.organization.name, color), output)
+
+
+@main.command("trust-report")
+@click.option("--customer", help="A tenant from [[tenants]]: the report for that customer.")
+@click.option(
+    "--level",
+    type=click.Choice(["public", "nda"]),
+    default="public",
+    show_default=True,
+    help="public: areas and statements; nda: adds per-control results (never identifiers).",
+)
+@click.option(
+    "--packet",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The audit packet (packet.zip) whose hash the report cites.",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Directory (default: trust-report)."
+)
+@config_option
+def trust_report(
+    customer: str | None, level: str, packet: Path | None, out: Path | None, config_path: Path | None
+) -> None:
+    """Write trust.html (one self-contained page) and trust.pdf for sales and customers: frameworks,
+    control areas in plain language with counts and the date checked, subprocessors and contact. Built
+    from aggregates only: no account ids, ARNs, resource or user names, emails, IPs or key ids.
+
+    Example: trustctl trust-report --level nda --packet packets/soc2-2026-11-24/packet.zip
+             trustctl trust-report --customer globex
+    """
+    config = pipeline.load(config_path)
+    target = out or Path("trust-report") / (customer or "")
+    paths = pipeline.trust_report(
+        config,
+        target,
+        level="nda" if level == "nda" else "public",
+        customer=customer,
+        packet=packet,
+    )
+    for name, path in paths.items():
+        click.echo(f"{name:5} {path}")
+
+
+@main.group()
+def identity() -> None:
+    """People across systems: the deprovisioning chain of every leaver."""
+
+
+@identity.command("leavers")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@config_option
+def identity_leavers(fmt: str, config_path: Path | None) -> None:
+    """For each leaver: terminated at, and per system whether an account exists, is active, when it was
+    deactivated and the delay against policy.deprovision_sla_hours. Exits 4 when any leaver still has
+    access or lost it late.
+
+    Example: trustctl identity leavers --format json
+    """
+    config = pipeline.load(config_path)
+    chain = pipeline.leavers(config)
+    click.echo(leaver_json(chain) if fmt == "json" else leaver_table(chain), nl=False)
+    if any(e["sla_met"] is False for leaver in chain for e in leaver["systems"]):
+        sys.exit(EXIT_FAILING)
+
+
+@main.group()
+def export() -> None:
+    """Export assessment results in standard formats (OSCAL)."""
+
+
+@export.command("oscal")
+@click.option("--framework", "framework_id", required=True, help="The framework to report on, e.g. soc2.")
+@click.option("--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
+@config_option
+def export_oscal(framework_id: str, output: Path | None, config_path: Path | None) -> None:
+    """An OSCAL assessment-results document: observations from the evidence, a finding per requirement.
+
+    Example: trustctl export oscal --framework soc2 --output soc2-assessment-results.json
+    """
+    config = pipeline.load(config_path)
+    _emit(pipeline.export_oscal(config, framework_id), output)

@@ -1,0 +1,76 @@
+"""The one orchestrator: every command is composed here, free of CLI concerns.
+
+It opens the locker, collects, evaluates once into an Assessment (trustctl.assessment) and hands that to
+the reports, which only render. The CLI and the demo call these; each step takes its inputs (config,
+clock, progress) as arguments.
+
+steps: init, collect, verify, documents (writing and checking the locker)
+assess: the latest evidence, evaluated once, and the check report
+outputs: status, leavers, trust report, OSCAL, roadmap, packet
+"""
+
+from trustctl.pipeline.assess import (
+    assess,
+    assessment,
+    check_report,
+    evaluate_run,
+    latest_evidence,
+    tenant_figures,
+)
+from trustctl.pipeline.outputs import (
+    export_oscal,
+    leavers,
+    packet,
+    packet_model,
+    roadmap,
+    status,
+    trust_report,
+)
+from trustctl.pipeline.steps import (
+    Collected,
+    Initialized,
+    add_document,
+    check_head,
+    collect,
+    init,
+    key_fingerprint,
+    list_documents,
+    load,
+    open_locker,
+    providers_to_collect,
+    read_documents,
+    verify,
+    verify_packet,
+    with_aws_overrides,
+)
+
+__all__ = [
+    "Collected",
+    "Initialized",
+    "add_document",
+    "assess",
+    "assessment",
+    "check_head",
+    "check_report",
+    "collect",
+    "evaluate_run",
+    "export_oscal",
+    "init",
+    "key_fingerprint",
+    "latest_evidence",
+    "leavers",
+    "list_documents",
+    "load",
+    "open_locker",
+    "packet",
+    "packet_model",
+    "providers_to_collect",
+    "read_documents",
+    "roadmap",
+    "status",
+    "tenant_figures",
+    "trust_report",
+    "verify",
+    "verify_packet",
+    "with_aws_overrides",
+]

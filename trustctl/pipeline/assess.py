@@ -1,0 +1,190 @@
+"""Evaluate once: the latest evidence (or one run) into an Assessment every report is rendered from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from trustctl import __version__
+from trustctl.assessment import Assessment, RunFacts, TenantFigures
+from trustctl.collectors.permissions import used_permissions
+from trustctl.config import Config
+from trustctl.controls.checks.isolation import backed_up, newest_recovery_point
+from trustctl.controls.engine import Evaluation, evaluate
+from trustctl.controls.registry import Context, all_checks
+from trustctl.controls.results import Result, Severity
+from trustctl.errors import InputError
+from trustctl.evidence import documents, signing
+from trustctl.evidence.locker import Locker
+from trustctl.evidence.records import Manifest
+from trustctl.facts.base import Evidence, FactSet
+from trustctl.facts.load import build_facts
+from trustctl.facts.tenants import TENANT
+from trustctl.frameworks.loader import get_framework, load_frameworks
+from trustctl.frameworks.readiness import readiness
+from trustctl.frameworks.scope import requirement_lookup
+from trustctl.identity.chain import leaver_chain
+from trustctl.inputs import BoundsError, json_loads
+from trustctl.pipeline.steps import open_locker
+from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
+
+
+def latest_evidence(locker: Locker) -> Manifest:
+    """The latest evidence of each provider: AWS and GCP may be collected in separate runs, and a run of
+    one must not hide the other. One run: that run. Several: their requests merged under the newest id."""
+    chosen = locker.latest_by_provider()
+    if not chosen:
+        return locker.latest_run()  # raises NoEvidenceError, saying how to collect
+    manifests = {run_id: locker.read_manifest(run_id) for run_id in set(chosen.values())}
+    latest = max(manifests.values(), key=lambda m: m.sequence)
+    if len(manifests) == 1:
+        return latest
+    requests = [
+        r
+        for provider, run_id in chosen.items()
+        for r in manifests[run_id].requests
+        if r.call.provider == provider
+    ]
+    return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
+
+
+def evaluate_run(config: Config, facts: FactSet, today: date) -> Evaluation:
+    """Every check over one run's facts; results name the requirements they evidence."""
+    return evaluate(
+        facts, config.policy, config.waiver, today, requirements=requirement_lookup(config.frameworks)
+    )
+
+
+def assess(
+    config: Config, manifest: Manifest, today: date | None = None, facts: FactSet | None = None
+) -> Evaluation:
+    """Evaluate every check over one run's evidence (the packet's period evaluates each run this way)."""
+    facts = facts or build_facts(Evidence(open_locker(config), manifest), tenants=config.tenants)
+    return evaluate_run(config, facts, today or datetime.now(UTC).date())
+
+
+def assessment(
+    config: Config,
+    framework_ids: Sequence[str] | None = None,
+    *,
+    run_id: str | None = None,
+    today: date | None = None,
+    judge_on_evidence_day: bool = False,
+) -> Assessment:
+    """Open the locker once, evaluate once, and gather what every report needs.
+
+    `today` (default: now) is the day documents, waivers and freshness are judged on;
+    `judge_on_evidence_day` judges them on the day the evidence was observed (the trust report's date)."""
+    for framework_id in framework_ids or ():
+        get_framework(framework_id)  # an unknown id is an error before any work
+    locker = open_locker(config)
+    manifest = locker.find_run(run_id) if run_id else latest_evidence(locker)
+    evidence = Evidence(locker, manifest)
+    facts = build_facts(evidence, tenants=config.tenants)
+    if judge_on_evidence_day:
+        today = evidence.as_of.date()
+    today = today or datetime.now(UTC).date()
+    evaluation = evaluate_run(config, facts, today)
+    results = evaluation.results
+    docs = documents.documents_in(locker, locker.document_runs())
+    ids = list(framework_ids) if framework_ids is not None else list(load_frameworks())
+    ctx = Context(config.policy, evidence.as_of)
+    return Assessment(
+        organization=config.organization.name,
+        run=RunFacts(
+            run_id=manifest.run_id,
+            completed_at=manifest.completed_at,
+            sequence=manifest.sequence,
+            digest=locker.manifest_digest(manifest.run_id),
+            key=signing.fingerprint(signing.load_public_key(locker.public_key_pem())),
+            providers=tuple(manifest.providers),
+            errors=len(manifest.errors),
+            as_of=evidence.as_of,
+            permissions=used_permissions(manifest.requests),
+        ),
+        today=today,
+        results=tuple(results),
+        notes=tuple(evaluation.notes),
+        readiness={f: readiness(get_framework(f), config.frameworks, results, docs, today) for f in ids},
+        documents=tuple(docs),
+        leavers=tuple(leaver_chain(evidence, facts, config.policy.deprovision_sla_hours)),
+        tenants=_tenants(facts, results, ctx),
+    )
+
+
+def _tenants(facts: FactSet, results: list[Result], ctx: Context) -> dict[str, TenantFigures]:
+    if TENANT not in facts.tables:
+        return {}
+    return {
+        str(row["name"]): tenant_figures(str(row["name"]), row, results, ctx)
+        for row in facts.table(TENANT).frame.to_dict("records")
+    }
+
+
+def tenant_figures(tenant: str, row: dict[str, Any], results: list[Result], ctx: Context) -> TenantFigures:
+    """One tenant's compartment with its backups judged by the tenant backup check's own rule."""
+    stores = [s for s in row["stores"] if not s["snapshot"]]
+    return TenantFigures(
+        name=tenant,
+        regions=tuple(sorted({s["region"] for s in row["stores"]})),
+        isolation_promised=str(row["isolation"]),
+        stores=len(stores),
+        cmk_stores=sum(s["cmk"] is True for s in stores),
+        rotating_keys=len({s["key"] for s in stores if s["cmk"] and s["key_rotation"]}),
+        dedicated_keys=all(not s["key_shared_with"] for s in stores) and all(s["cmk"] for s in stores),
+        backed_up=sum(backed_up(s, ctx)[0] for s in stores),
+        last_recovery_point=newest_recovery_point(stores),
+        statuses={r.check: r.status.value for r in results if r.resource == f"tenant:{tenant}"},
+    )
+
+
+def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dict[tuple[str, str], str]:
+    path = Path(baseline)
+    if path.is_file():
+        try:
+            data = json_loads(path.read_text(encoding="utf-8"))
+            return {(r["check"], r["resource"]): r["status"] for r in data["results"]}
+        except (OSError, ValueError, KeyError, TypeError, BoundsError) as e:
+            raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
+    locker = open_locker(config)
+    if not (locker.root / "runs" / baseline).is_dir():
+        raise InputError(
+            f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
+            "Give a run id (see `trustctl verify`) or a JSON report file.",
+        )
+    return {r.key: r.status.value for r in assess(config, locker.find_run(baseline), today).results}
+
+
+def check_report(
+    config: Config,
+    *,
+    run_id: str | None = None,
+    min_severity: Severity = Severity.LOW,
+    baseline: str | None = None,
+    framework: str | None = None,
+    today: date | None = None,
+    assessed: Assessment | None = None,
+) -> CheckReport:
+    assessed = assessed or assessment(config, [framework] if framework else [], run_id=run_id, today=today)
+    results = filter_severity(list(assessed.results), min_severity)
+    if framework:
+        results = [r for r in results if r.requirements.get(framework)]
+    if baseline:
+        results = new_or_changed(results, _baseline_statuses(config, baseline, today))
+    notes = list(assessed.notes)
+    if assessed.run.errors:
+        notes.append(
+            f"{assessed.run.errors} request(s) in run {assessed.run.run_id} could not be collected; "
+            "the checks that need them report error"
+        )
+    return CheckReport(
+        __version__,
+        assessed.run.run_id,
+        assessed.run.completed_at,
+        results,
+        all_checks(),
+        notes,
+        baseline,
+    )

@@ -1,0 +1,189 @@
+"""Every output from one assessment: status, leavers, the trust report, OSCAL, the roadmap, the packet.
+
+Each takes an Assessment when the caller already has one (the demo evaluates once for all of them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from trustctl import __version__
+from trustctl.assessment import Assessment
+from trustctl.collectors.permissions import used_permissions
+from trustctl.config import Config
+from trustctl.controls.results import Result
+from trustctl.errors import InputError, NoEvidenceError
+from trustctl.evidence.canonical import sha256_hex
+from trustctl.evidence.locker import Locker
+from trustctl.evidence.records import Manifest
+from trustctl.facts.base import Evidence
+from trustctl.facts.load import build_facts
+from trustctl.frameworks.loader import load_frameworks
+from trustctl.frameworks.readiness import Readiness
+from trustctl.packet import build as packet_build
+from trustctl.packet import period
+from trustctl.packet.model import Packet
+from trustctl.pipeline.assess import assessment, evaluate_run
+from trustctl.pipeline.steps import open_locker
+from trustctl.reports import oscal
+from trustctl.roadmap import build as roadmap_build
+from trustctl.roadmap.costs import SHIPPED, load_costs
+from trustctl.roadmap.gap import frameworks_needed
+from trustctl.roadmap.pipeline_csv import load_pipeline
+from trustctl.trust import model as trust_model
+from trustctl.trust import render as trust_render
+
+
+def status(
+    config: Config, framework_ids: list[str], today: date | None = None, assessed: Assessment | None = None
+) -> list[Readiness]:
+    """Readiness per framework from the latest evidence and every document in the locker."""
+    assessed = assessed or assessment(config, framework_ids, today=today)
+    return [assessed.readiness[f] for f in framework_ids]
+
+
+def leavers(config: Config, assessed: Assessment | None = None) -> list[dict[str, Any]]:
+    """The deprovisioning chain of every leaver, from the latest evidence of each provider."""
+    return list((assessed or assessment(config, [])).leavers)
+
+
+def trust_report(
+    config: Config,
+    out: Path,
+    *,
+    level: Literal["public", "nda"] = "public",
+    customer: str | None = None,
+    packet: Path | None = None,
+    assessed: Assessment | None = None,
+) -> dict[str, Path]:
+    """The trust report (trust.html, trust.pdf) in `out`, for everyone or for one tenant. Documents and
+    waivers are judged on the day the evidence was observed, the date the report states."""
+    if customer is not None and customer not in {t.name for t in config.tenants}:
+        known = ", ".join(t.name for t in config.tenants) or "none configured"
+        raise InputError(f"no tenant named {customer!r} in [[tenants]] (tenants: {known}).")
+    if packet is not None and not packet.is_file():
+        raise InputError(f"{packet}: no such packet file.")
+    complete = assessed is not None and set(load_frameworks()) <= set(assessed.readiness)
+    if assessed is None or not complete or assessed.today != assessed.run.as_of.date():
+        assessed = assessment(config, judge_on_evidence_day=True)
+    report = trust_model.build_report(
+        config,
+        assessed,
+        level=level,
+        packet_digest=sha256_hex(packet.read_bytes()) if packet else None,
+        customer=customer,
+    )
+    return trust_render.write(report, out)
+
+
+def export_oscal(config: Config, framework_id: str, assessed: Assessment | None = None) -> str:
+    """OSCAL assessment results for one framework, from one evaluation."""
+    if assessed is None or framework_id not in assessed.readiness:
+        assessed = assessment(config, [framework_id])
+    return oscal.render(
+        assessed.readiness[framework_id],
+        list(assessed.results),
+        run_id=assessed.run.run_id,
+        completed_at=assessed.run.completed_at,
+        tool_version=__version__,
+        organization=config.organization.name,
+    )
+
+
+def roadmap(
+    config: Config,
+    pipeline_path: Path,
+    *,
+    costs_path: Path | None = None,
+    preset: str = "default",
+    columns: dict[str, str] | None = None,
+    horizon_months: int = 24,
+    currency: str = "USD",
+    as_of: date | None = None,
+    assessed: Assessment | None = None,
+) -> roadmap_build.Roadmap:
+    """The roadmap: the sales pipeline and costs are read and checked first, then the gap is measured."""
+    deals = load_pipeline(pipeline_path, preset, columns)
+    costs = load_costs(costs_path)
+    source = str(costs_path) if costs_path else SHIPPED
+    roadmap_build.check_currency(costs, currency, source)
+    needed = list(frameworks_needed())
+    if assessed is None or any(f not in assessed.readiness for f in needed):
+        assessed = assessment(config, needed)
+    return roadmap_build.assemble(
+        deals,
+        costs,
+        [assessed.readiness[f] for f in needed],
+        config.certifications.held(),
+        horizon_months=horizon_months,
+        currency=currency,
+        as_of=as_of or assessed.today,
+        costs_source=source,
+    )
+
+
+def _period_evaluator(config: Config, open_run: Any) -> period.Evaluate:
+    """Each run of the period evaluated exactly as `check` evaluates one; parsed objects are shared."""
+    cache: dict[str, Any] = {}
+
+    def run(manifest: Manifest, today: date) -> list[Result]:
+        facts = build_facts(Evidence(open_run, manifest, cache), tenants=config.tenants)
+        return evaluate_run(config, facts, today).results
+
+    return run
+
+
+def packet_model(
+    config: Config,
+    framework_id: str,
+    *,
+    period_text: str | None = None,
+    sample: int = 0,
+    now: datetime | None = None,
+    assessed: Assessment | None = None,
+    locker: Locker | None = None,
+) -> tuple[Packet, list[period.RunPoint]]:
+    """The packet's model and the runs it draws on, without writing anything."""
+    locker = locker or open_locker(config)
+    # The leaver chain goes in when identity evidence exists (an empty chain adds no section).
+    try:
+        chain = list((assessed or assessment(config, [])).leavers)
+    except NoEvidenceError:
+        chain = []  # the packet says what is missing
+    return packet_build.build_model(
+        config,
+        framework_id,
+        locker,
+        _period_evaluator(config, locker),
+        used_permissions,
+        period_text=period_text,
+        sample=sample,
+        leavers=chain,
+        now=now,
+    )
+
+
+def packet(
+    config: Config,
+    framework_id: str,
+    *,
+    period_text: str | None = None,
+    sample: int = 0,
+    out: Path | None = None,
+    now: datetime | None = None,
+    assessed: Assessment | None = None,
+) -> packet_build.BuiltPacket:
+    """The audit packet for one framework and period, signed with the locker's own key."""
+    locker = open_locker(config)
+    key = packet_build.signing_key(config, locker)
+    model, included = packet_model(
+        config,
+        framework_id,
+        period_text=period_text,
+        sample=sample,
+        now=now,
+        assessed=assessed,
+        locker=locker,
+    )
+    return packet_build.write_packet(model, locker, included, key, out)
