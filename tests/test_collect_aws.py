@@ -13,10 +13,11 @@ import pytest
 
 from tests.conftest import Ran
 from trustctl import pipeline
-from trustctl.collectors.aws.clients import ClientFactory, ReadOnlyViolation, is_allowed
+from trustctl.collectors.aws.clients import ClientFactory, is_allowed
 from trustctl.collectors.aws.runner import declared_operations
 from trustctl.config import AwsConfig
 from trustctl.demo.seed import seed
+from trustctl.errors import ReadOnlyViolation
 
 Cli = Callable[..., Ran]
 

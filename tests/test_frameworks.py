@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import ROOT
 from trustctl.config import FrameworksConfig
 from trustctl.controls.catalog import load_catalog
-from trustctl.frameworks.loader import CatalogError, load_frameworks, parse_framework, validate_references
+from trustctl.errors import CatalogError
+from trustctl.frameworks.loader import load_frameworks, parse_framework, validate_references
 from trustctl.frameworks.scope import requirement_lookup, scoped_requirements
 
 REFERENCE = ROOT / "tests" / "reference"  # vendored facts: see tests/reference/README.md

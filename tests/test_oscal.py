@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from trestle.oscal import OSCAL_VERSION
 from trestle.oscal.assessment_results import AssessmentResults
 
+from trustctl import pipeline
+from trustctl.cli import main
 from trustctl.controls.results import Result, Severity, Status
+from trustctl.errors import EXIT_ERROR, ExportError, TrustctlError
 from trustctl.evidence.documents import Document
 from trustctl.frameworks.loader import load_frameworks
 from trustctl.frameworks.models import ControlLink, Framework, Requirement
 from trustctl.frameworks.readiness import ControlState, DocumentState, Readiness, RequirementState
+from trustctl.pipeline import outputs
 from trustctl.reports import oscal
 
 RUN = "20250101T120000Z-abc123"
@@ -248,3 +255,56 @@ def test_every_catalog_requirement_makes_a_unique_token() -> None:
     for framework in load_frameworks().values():
         tokens = [oscal.requirement_token(r.id) for r in framework.requirements]
         assert len(set(tokens)) == len(tokens), framework.id
+
+
+def _readiness_with(requirements: list[RequirementState]) -> Readiness:
+    return dataclasses.replace(_readiness(), requirements=requirements)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"requirements": []}, "soc2: no requirements in scope; nothing to export as OSCAL."),
+        ({"completed_at": "yesterday"}, "completed_at 'yesterday' is not an ISO 8601 timestamp."),
+        ({"requirement_ids": ["CC6.1", "cc6.1"]}, "both make OSCAL token 'cc6.1'"),
+        ({"requirement_ids": ["()"]}, "requirement id '()' has nothing to make an OSCAL token of."),
+    ],
+)
+def test_what_cannot_be_exported_is_an_export_error(change: dict[str, Any], message: str) -> None:
+    """A trustctl error with exit 1 and a sentence, not a bare ValueError ("unexpected error")."""
+    base = _readiness()
+    requirements = base.requirements
+    if "requirements" in change:
+        requirements = change["requirements"]
+    if "requirement_ids" in change:
+        requirements = [
+            dataclasses.replace(base.requirements[0], id=rid) for rid in change["requirement_ids"]
+        ]
+    with pytest.raises(ExportError) as raised:
+        oscal.render(
+            _readiness_with(requirements),
+            _results(),
+            run_id=RUN,
+            completed_at=change.get("completed_at", WHEN),
+            tool_version="0.1.0",
+            organization="Acme Inc.",
+        )
+    assert message in str(raised.value)
+    assert isinstance(raised.value, TrustctlError) and raised.value.exit_code == EXIT_ERROR == 1
+
+
+def test_export_oscal_error_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`trustctl export oscal` on a framework with nothing to export: the documented exit 1 and one line."""
+    assessed = SimpleNamespace(
+        readiness={"soc2": _readiness_with([])},
+        results=[],
+        run=SimpleNamespace(run_id=RUN, completed_at=WHEN),
+    )
+    monkeypatch.setattr(
+        pipeline, "load", lambda path: SimpleNamespace(organization=SimpleNamespace(name="A"))
+    )
+    monkeypatch.setattr(outputs, "assessment", lambda config, framework_ids: assessed)
+    ran = CliRunner().invoke(main, ["export", "oscal", "--framework", "soc2"])
+    assert ran.exit_code == 1
+    assert ran.stderr == "trustctl: error: soc2: no requirements in scope; nothing to export as OSCAL.\n"
+    assert ran.stdout == ""

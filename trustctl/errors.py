@@ -42,8 +42,23 @@ class InputError(TrustctlError):
     """A file given on the command line (baseline, export) cannot be used."""
 
 
+class CatalogError(TrustctlError):
+    """A framework catalog is malformed or references something that does not exist."""
+
+
+class ExportError(TrustctlError):
+    """An export (OSCAL) cannot be made from this framework or run; the message says why."""
+
+
 class LockerError(TrustctlError):
     """The evidence locker is missing, locked by another run, or damaged."""
+
+
+class ManifestError(LockerError, ValueError):
+    """A run manifest, or an object it names, that cannot be decoded; the message says what is wrong.
+
+    Also a ValueError: readers of damaged bytes catch the two alike (`verify` reports it, never exits 1).
+    """
 
 
 class NoEvidenceError(LockerError):
@@ -62,6 +77,11 @@ class VerificationFailed(TrustctlError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"verification failed: {len(problems)} problem(s)")
         self.problems = problems
+
+
+class ReadOnlyViolation(TrustctlError, RuntimeError):
+    """A collector tried to call an operation trustctl must never call (a bug in trustctl, never the
+    user's: the client guard refuses it before anything is sent). Also a RuntimeError, as it always was."""
 
 
 class UsageError(TrustctlError):

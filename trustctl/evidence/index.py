@@ -13,7 +13,7 @@ import sqlite3
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from trustctl.errors import LockerError
+from trustctl.errors import LockerError, ManifestError
 from trustctl.evidence import signing
 from trustctl.evidence.canonical import sha256_hex
 
@@ -37,7 +37,7 @@ def _row(manifest: RunInfo, digest: str) -> Row:
 def chain(locker: Locker) -> list[tuple[RunInfo, str]]:
     """(signed header, manifest digest) of every complete run, in chain order. A manifest whose signature
     does not verify, or that does not decode, is a LockerError naming it: nothing is read past damage."""
-    from trustctl.evidence.manifests import ManifestError, header_of
+    from trustctl.evidence.manifests import header_of
 
     public = locker.public_key()
     found: list[tuple[RunInfo, str]] = []

@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from trustctl import __version__
-from trustctl.errors import LockerError, NoEvidenceError
+from trustctl.errors import LockerError, ManifestError, NoEvidenceError
 from trustctl.evidence import index, manifests, redact, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable, utc_iso
 from trustctl.evidence.compress import Prepared, gunzip, gunzip_exact, gzip_bytes
@@ -277,7 +277,7 @@ class Locker:
             )
         try:
             manifest = manifests.decode(data, self.read_object_bytes)
-        except manifests.ManifestError as e:
+        except ManifestError as e:
             raise LockerError(
                 f"{entry / MANIFEST}: not a valid manifest ({e}).", "Run `trustctl verify`."
             ) from None

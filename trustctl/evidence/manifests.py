@@ -15,14 +15,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from trustctl.errors import ManifestError
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, utc_iso
 from trustctl.evidence.records import Manifest, ManifestHeader, RequestEntry, RequestRecord
 
 ObjectReader = Callable[[str], bytes]
-
-
-class ManifestError(ValueError):
-    """A manifest, or an object it names, that cannot be decoded; the message says what is wrong."""
 
 
 def _moment(text: str) -> datetime:

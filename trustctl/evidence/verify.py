@@ -28,7 +28,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from trustctl.errors import LockerError
+from trustctl.errors import LockerError, ManifestError
 from trustctl.evidence import index, manifests, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex
 from trustctl.evidence.compress import gunzip_exact
@@ -231,7 +231,7 @@ def _verify_run(
         report.problems.append(
             f"runs/{run_id}: manifest signature does not verify (manifest or signature changed)"
         )
-        with contextlib.suppress(manifests.ManifestError):
+        with contextlib.suppress(ManifestError):
             claimed = manifests.header_of(data).key
             if claimed != report.key:
                 report.problems.append(
@@ -241,7 +241,7 @@ def _verify_run(
         return None
     try:
         header = manifests.header_of(data)
-    except manifests.ManifestError as e:
+    except ManifestError as e:
         report.problems.append(f"runs/{run_id}: manifest is not a valid trustctl manifest ({e})")
         return None
     if header.run_id != run_id:
@@ -267,7 +267,7 @@ def _verify_run(
     if known:
         try:
             objects |= manifests.expand(header, locker.read_object_bytes).evidence
-        except (manifests.ManifestError, LockerError) as e:
+        except (ManifestError, LockerError) as e:
             known = False
             report.problems.append(
                 f"runs/{run_id}: request list or times do not decode ({getattr(e, 'message', e)})"

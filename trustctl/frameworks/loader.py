@@ -15,14 +15,10 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from trustctl.controls.catalog import Catalog, load_catalog
-from trustctl.errors import TrustctlError
+from trustctl.errors import CatalogError
 from trustctl.frameworks.models import Framework
 
 CATALOGS = "trustctl.frameworks.catalogs"
-
-
-class CatalogError(TrustctlError):
-    """A framework catalog is malformed or references something that does not exist."""
 
 
 def _where(error: ErrorDetails) -> str:

@@ -23,6 +23,7 @@ from typing import BinaryIO
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from trustctl.errors import ManifestError
 from trustctl.evidence import manifests, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.locker import MANIFEST, PUBLIC_KEY, SIGNATURE
@@ -33,7 +34,7 @@ from trustctl.packet.bundle import EVIDENCE, RUNS, SIGNED_APART, SUMS, SUMS_SIGN
 # does not know (NotImplementedError), a name flagged UTF-8 that is not (ValueError), a short read.
 UNREADABLE = (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, struct.error)
 # A manifest or request list that is not signed (the key is gone) can be any JSON, nested to any depth.
-UNDECODABLE = (manifests.ManifestError, RecursionError)
+UNDECODABLE = (ManifestError, RecursionError)
 
 _LOCAL = struct.Struct("<4s5H3L2H")  # local file header (APPNOTE.TXT 4.3.7)
 _END = struct.Struct("<4s4H2LH")  # end of central directory record (4.3.16)

@@ -25,6 +25,7 @@ from trestle.oscal import OSCAL_VERSION
 from trestle.oscal.assessment_results import AssessmentResults
 
 from trustctl.controls.results import Result
+from trustctl.errors import ExportError
 from trustctl.evidence.documents import Document
 from trustctl.frameworks.readiness import Readiness, RequirementState
 
@@ -46,7 +47,7 @@ def requirement_token(requirement_id: str) -> str:
     token = _NOT_TOKEN.sub("-", requirement_id.strip().lower()).strip("-")
     token = re.sub(r"-{2,}", "-", token)
     if not token:
-        raise ValueError(f"requirement id {requirement_id!r} has nothing to make an OSCAL token of.")
+        raise ExportError(f"requirement id {requirement_id!r} has nothing to make an OSCAL token of.")
     return token if _TOKEN_START.match(token) else f"req-{token}"
 
 
@@ -62,12 +63,13 @@ def render(
     """OSCAL assessment-results JSON (one `assessment-results` object) for one framework.
 
     The OSCAL version is trestle's (1.2.1 with compliance-trestle 5). `completed_at` is an ISO 8601
-    timestamp; one without a zone is taken as UTC. Raises ValueError when the readiness holds no
-    requirements (OSCAL needs at least one reviewed control) or two requirement ids make one token.
+    timestamp; one without a zone is taken as UTC. Raises ExportError when the readiness holds no
+    requirements (OSCAL needs at least one reviewed control), two requirement ids make one token or
+    `completed_at` is not a time.
     """
     framework = readiness.framework
     if not readiness.requirements:
-        raise ValueError(f"{framework.id}: no requirements in scope; nothing to export as OSCAL.")
+        raise ExportError(f"{framework.id}: no requirements in scope; nothing to export as OSCAL.")
     tokens = _tokens(readiness.requirements)
     when = _timestamp(completed_at)
 
@@ -166,7 +168,7 @@ def _tokens(requirements: list[RequirementState]) -> dict[str, str]:
     for requirement in requirements:
         token = requirement_token(requirement.id)
         if seen.get(token, requirement.id) != requirement.id:
-            raise ValueError(
+            raise ExportError(
                 f"requirements {seen[token]!r} and {requirement.id!r} both make OSCAL token {token!r}."
             )
         seen[token] = requirement.id
@@ -291,7 +293,7 @@ def _timestamp(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"completed_at {text!r} is not an ISO 8601 timestamp.") from None
+        raise ExportError(f"completed_at {text!r} is not an ISO 8601 timestamp.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()

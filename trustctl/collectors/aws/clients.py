@@ -22,7 +22,7 @@ from botocore.exceptions import ProfileNotFound
 from trustctl import __version__
 from trustctl.collectors.aws.calls import refuse_empty_document
 from trustctl.config import AwsConfig
-from trustctl.errors import TrustctlError
+from trustctl.errors import ReadOnlyViolation, TrustctlError
 
 # Reads that return secret values: refused even if a collector declared one by mistake.
 SECRET_READS = frozenset(
@@ -47,10 +47,6 @@ SECRET_READS = frozenset(
 )
 
 ClientHook = Callable[[Any], None]
-
-
-class ReadOnlyViolation(RuntimeError):
-    """A collector tried to call an operation trustctl must never call."""
 
 
 def qualified(model: Any) -> str:
