@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
+import tomllib
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -308,3 +310,15 @@ def test_export_oscal_error_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPat
     assert ran.exit_code == 1
     assert ran.stderr == "trustctl: error: soc2: no requirements in scope; nothing to export as OSCAL.\n"
     assert ran.stdout == ""
+
+
+def test_oscal_export_needs_no_extra() -> None:
+    """compliance-trestle validates what `export oscal` writes, so a plain install has it: a main
+    dependency of the package, pinned in constraints.txt."""
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(d.startswith("compliance-trestle") for d in project["dependencies"])
+    pins = (root / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("compliance-trestle==") for line in pins)
+    module = importlib.import_module("trustctl.reports.oscal")
+    assert callable(module.render)
