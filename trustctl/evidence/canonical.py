@@ -10,9 +10,11 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from trustctl.timeutil import utc_iso
 
 # Fields that may carry secret values in AWS responses. They are dropped, never stored.
 SECRET_FIELDS = frozenset(
@@ -31,13 +33,6 @@ SECRET_FIELDS = frozenset(
 )
 # Transport metadata differs on every call (request ids, retries) and would defeat deduplication.
 TRANSPORT_FIELDS = frozenset({"ResponseMetadata"})
-
-
-def utc_iso(moment: datetime) -> str:
-    """An aware or naive (assumed UTC) datetime as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def to_jsonable(value: Any) -> Any:

@@ -24,6 +24,7 @@ from trustctl.errors import InputError, LockerError
 from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Call, Manifest
 from trustctl.inputs import EARLIEST, BoundsError, single_line
+from trustctl.timeutil import parse_iso, utc_iso
 
 PROVIDER = DOCUMENTS
 ADD = "AddDocument"
@@ -93,7 +94,7 @@ class Document(BaseModel):
         if self.review_every_days > MAX_REVIEW_DAYS:
             return f"its review period of {self.review_every_days} days is longer than 10 years"
         try:
-            added = datetime.fromisoformat(self.added_at.replace("Z", "+00:00")).date()
+            added = parse_iso(self.added_at).date()
         except ValueError:
             return f"its added_at {self.added_at!r} is not a time"
         if not EARLIEST <= self.approved <= added + timedelta(days=1):
@@ -141,7 +142,7 @@ def new_document(path: Path, content_digest: str, size: int, **fields: object) -
                 "name": path.name,
                 "sha256": content_digest,
                 "size": size,
-                "added_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "added_at": utc_iso(datetime.now(UTC)),
                 **fields,
             }
         )

@@ -34,12 +34,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from trustctl import __version__
 from trustctl.errors import LockerError, ManifestError, NoEvidenceError
 from trustctl.evidence import index, manifests, redact, signing
-from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable, utc_iso
+from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable
 from trustctl.evidence.compress import Prepared, gunzip, gunzip_exact, gzip_bytes
 from trustctl.evidence.files import write_atomic
 from trustctl.evidence.packs import PackStore
 from trustctl.evidence.records import Call, CallError, Manifest, RequestRecord, Tool
 from trustctl.evidence.redact import Redactor
+from trustctl.timeutil import parse_iso, utc_iso
 
 MARKER = "LOCKER"
 PUBLIC_KEY = "public-key.pem"
@@ -59,8 +60,7 @@ def utc_now() -> datetime:
     """The clock of every run; TRUSTCTL_NOW=ISO-TIME fixes it (tests and benchmarks that build history)."""
     fixed = os.environ.get("TRUSTCTL_NOW")
     if fixed:
-        moment = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_iso(fixed, UTC)
     return datetime.now(UTC)
 
 

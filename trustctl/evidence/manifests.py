@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from trustctl.errors import ManifestError
-from trustctl.evidence.canonical import canonical_bytes, sha256_hex, utc_iso
+from trustctl.evidence.canonical import canonical_bytes, sha256_hex
 from trustctl.evidence.records import Manifest, ManifestHeader, RequestEntry, RequestRecord
+from trustctl.timeutil import parse_iso, utc_iso
 
 ObjectReader = Callable[[str], bytes]
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _order(record: RequestRecord) -> tuple[Any, ...]:
@@ -36,8 +33,8 @@ def split(header: dict[str, Any], records: list[RequestRecord]) -> tuple[bytes, 
     `header` lacks the lists' addresses."""
     ordered = sorted(records, key=_order)
     entries = [r.model_dump(mode="json", exclude={"observed_at"}, exclude_none=True) for r in ordered]
-    base = _moment(header["started_at"])
-    offsets = [(_moment(r.observed_at) - base) // timedelta(microseconds=1) for r in ordered]
+    base = parse_iso(header["started_at"])
+    offsets = [(parse_iso(r.observed_at) - base) // timedelta(microseconds=1) for r in ordered]
     lists = [canonical_bytes(entries), canonical_bytes({"offsets_us": offsets})]
     requests, times = ("sha256:" + sha256_hex(data) for data in lists)
     full = {**header, "format": 2, "request_count": len(ordered), "requests": requests, "times": times}
@@ -83,7 +80,7 @@ def expand(header: ManifestHeader | Manifest, read: ObjectReader) -> Manifest:
     times = _load(read, header.times, "times")
     try:
         entries = [RequestEntry.model_validate(e) for e in raw_entries]
-        base = _moment(header.started_at)
+        base = parse_iso(header.started_at)
         offsets = [int(o) for o in times["offsets_us"]]
     except (ValidationError, TypeError, KeyError, ValueError) as e:
         raise ManifestError(f"its request list or times do not decode ({str(e).splitlines()[0]})") from None

@@ -35,6 +35,7 @@ from trustctl.evidence.compress import gunzip_exact
 from trustctl.evidence.locker import MANIFEST, MARKER, PUBLIC_KEY, SIGNATURE, STARTED, Locker
 from trustctl.evidence.packs import INDEX_SUFFIX, SUFFIX, index_bytes, unpack_exact
 from trustctl.evidence.records import ManifestHeader, RunInfo
+from trustctl.timeutil import parse_iso
 
 HEX = re.compile(r"^[0-9a-f]+$")
 RUN_FILES = {STARTED, MANIFEST, SIGNATURE}
@@ -308,10 +309,6 @@ def _verify_anchors(
         )
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _started_at(base: Path) -> str | None:
     """When an incomplete run started, if its started.json is exactly what trustctl writes."""
     try:
@@ -325,7 +322,7 @@ def _started_at(base: Path) -> str | None:
     if started["run_id"] != base.name or not isinstance(moment, str) or canonical_bytes(started) != data:
         return None
     try:
-        aware = _moment(moment).tzinfo is not None
+        aware = parse_iso(moment).tzinfo is not None
     except ValueError:
         return None
     return moment if aware else None
@@ -420,7 +417,7 @@ def _verify_accounting(
     index holds; the index is written after a run's manifest, so one listed without it lost its manifest."""
     # Runs hold the locker's lock from start to commit, so an interrupted run started after the head
     # completed; run ids only have second resolution, started.json has microseconds.
-    head = max((_moment(h.completed_at) for h, _ in chain), default=datetime.min.replace(tzinfo=UTC))
+    head = max((parse_iso(h.completed_at) for h, _ in chain), default=datetime.min.replace(tzinfo=UTC))
     abandoned = {run for h, _ in chain for run in (h.abandoned or [])}
     recorded = any(h.abandoned is not None for h, _ in chain)
     runs_dir = found.root / "runs"
@@ -436,7 +433,7 @@ def _verify_accounting(
                 f"runs/{run_id}: its manifest is missing, though {index.INDEX} lists the run as complete"
                 " (removed after the run committed)"
             )
-        elif _moment(started) >= head:
+        elif parse_iso(started) >= head:
             # Killed between writing its signature and its manifest, or its manifest was removed since:
             # only a head recorded elsewhere (`--head`) tells the two apart.
             signed = (

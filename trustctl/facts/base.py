@@ -20,6 +20,7 @@ import pandas as pd
 
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest, RequestRecord
+from trustctl.timeutil import parse_iso
 
 BASE_COLUMNS = ["provider", "account", "region", "resource", "evidence"]
 DETAIL_ERRORS = "detail_errors"
@@ -43,7 +44,7 @@ class Evidence:
     def __init__(self, locker: Locker, manifest: Manifest, cache: dict[str, Any] | None = None) -> None:
         self.locker = locker
         self.manifest = manifest
-        self.as_of = datetime.fromisoformat(manifest.completed_at.replace("Z", "+00:00"))
+        self.as_of = parse_iso(manifest.completed_at)
         # Several tables read the same large responses (authorization details, credential report):
         # each object is read, hash-checked and parsed once. Callers must not mutate what they get.
         # `cache` shares parsed objects across runs that repeat them (a period's evaluations).

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from trustctl.evidence.canonical import utc_iso
 from trustctl.facts.base import (
     GLOBAL,
     MEMBERS,
@@ -32,6 +30,7 @@ from trustctl.facts.base import (
 )
 from trustctl.identity.emails import local_part, normalize_email
 from trustctl.inputs import to_utc
+from trustctl.timeutil import parse_iso, utc_iso
 
 ACCOUNT = "identity.account"
 LEAVER = "identity.leaver_access"
@@ -290,7 +289,7 @@ def _scim_time(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        return utc_iso(to_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))))
+        return utc_iso(to_utc(parse_iso(value)))
     except ValueError:  # BoundsError is a ValueError
         return None
 
@@ -298,9 +297,7 @@ def _scim_time(value: Any) -> str | None:
 def _hours(later: str | None, earlier: str | None) -> float | None:
     if not later or not earlier:
         return None
-    delta = datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(
-        earlier.replace("Z", "+00:00")
-    )
+    delta = parse_iso(later) - parse_iso(earlier)
     return round(delta.total_seconds() / 3600, 1)
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from trustctl.errors import InputError
 from trustctl.inputs import BoundsError, csv_records, json_loads, to_utc
+from trustctl.timeutil import parse_iso, utc_iso
 
 Row = tuple[int, dict[str, Any]]  # line number (1 = the CSV header / the first JSON item), values
 
@@ -113,9 +114,8 @@ def parse_time(value: Any) -> datetime | None:
     text = str(value).strip()
     if text.endswith(" UTC"):
         text = text[:-4].replace("/", "-") + "+00:00"
-    text = text.replace("Z", "+00:00") if text.endswith("Z") else text
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = parse_iso(text)
     except ValueError:
         day = date.fromisoformat(text)  # raises ValueError with the reason
         parsed = datetime(day.year, day.month, day.day)
@@ -123,4 +123,4 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else utc_iso(value)

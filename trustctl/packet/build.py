@@ -16,7 +16,6 @@ from trustctl.controls.registry import all_checks
 from trustctl.errors import SigningKeyError
 from trustctl.evidence import documents as docs
 from trustctl.evidence import index, signing
-from trustctl.evidence.canonical import utc_iso
 from trustctl.evidence.locker import PUBLIC_KEY, Locker, utc_now
 from trustctl.evidence.records import RequestRecord
 from trustctl.frameworks.loader import get_framework
@@ -24,6 +23,7 @@ from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.scope import scoped_requirements
 from trustctl.packet import bundle, html, model, period
 from trustctl.packet.workbook import write_workbook
+from trustctl.timeutil import parse_utc, utc_iso
 
 VERIFY_TEXT = """How to verify this packet offline
 =================================
@@ -182,7 +182,7 @@ def build_model(
     inside = period.require_runs(chosen, runs, str(locker.root))
     observations = period.observe(runs, inside, evaluate)
     document_runs = [
-        period.RunPoint(m, period.parse_time(m.completed_at), locker.manifest_digest(m.run_id))
+        period.RunPoint(m, parse_utc(m.completed_at), locker.manifest_digest(m.run_id))
         for m in locker.document_runs()
     ]
     effective = [

@@ -10,9 +10,9 @@ from pathlib import Path
 from trustctl.controls.catalog import load_catalog
 from trustctl.packet import charts
 from trustctl.packet.model import FAILING_CAP, Packet
-from trustctl.packet.period import parse_time
 from trustctl.render.pdf import write_pdf
 from trustctl.render.templates import render
+from trustctl.timeutil import parse_utc
 
 TEMPLATE = "packet.html.j2"
 
@@ -23,7 +23,7 @@ def when(moment: datetime | None) -> str:
 
 
 def when_text(text: str | None) -> str:
-    return "-" if not text else when(parse_time(text))
+    return "-" if not text else when(parse_utc(text))
 
 
 def percent(value: float | None) -> str:

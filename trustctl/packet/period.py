@@ -20,6 +20,7 @@ from trustctl.evidence.documents import Document
 from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Manifest
 from trustctl.frameworks.readiness import control_states
+from trustctl.timeutil import parse_utc
 
 DEFAULT_DAYS = 90
 # Worst first: a day on which a control both failed and passed is a failing day.
@@ -27,10 +28,6 @@ SEVERITY = {"fail": 0, "error": 1, "pass": 2, "not_applicable": 3}
 EVIDENCED = frozenset({"pass", "fail", "not_applicable"})
 
 Evaluate = Callable[[Manifest, date], list[Result]]
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def collection_runs(locker: Locker) -> list[RunPoint]:
         if providers == [DOCUMENTS]:
             continue
         manifest = locker.read_manifest(run_id)
-        points.append(RunPoint(manifest, parse_time(manifest.completed_at), locker.manifest_digest(run_id)))
+        points.append(RunPoint(manifest, parse_utc(manifest.completed_at), locker.manifest_digest(run_id)))
     return points
 
 

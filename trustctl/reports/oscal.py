@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from trestle.oscal import OSCAL_VERSION
@@ -28,6 +28,7 @@ from trustctl.controls.results import Result
 from trustctl.errors import ExportError
 from trustctl.evidence.documents import Document
 from trustctl.frameworks.readiness import Readiness, RequirementState
+from trustctl.timeutil import parse_iso
 
 # Properties of our own live in this namespace (OSCAL reserves un-namespaced names for its own).
 NS = "urn:trustctl:oscal"
@@ -291,12 +292,9 @@ def _text(text: str, fallback: str) -> str:
 
 def _timestamp(text: str) -> str:
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_iso(text.strip(), UTC).isoformat()
     except ValueError:
         raise ExportError(f"completed_at {text!r} is not an ISO 8601 timestamp.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
 
 
 def _drop_none(value: Any) -> Any:
