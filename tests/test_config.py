@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from trustctl.config import load_config, parse_config, render_default_config
+from trustctl.config import CertificationsConfig, load_config, parse_config, render_default_config
 from trustctl.errors import ConfigError
+from trustctl.frameworks.ids import CERTIFICATION_IDS
 
 SRC = Path("/p/trustctl.toml")
 
@@ -67,3 +68,15 @@ def test_waivers_match_globs() -> None:
 def test_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"not found.*trustctl init"):
         load_config(tmp_path / "trustctl.toml")
+
+
+def test_certifications_are_the_one_list() -> None:
+    """[certifications] keys, and the ids the init template lists, are trustctl.frameworks.ids'."""
+    assert tuple(CertificationsConfig.model_fields) == CERTIFICATION_IDS
+    assert f"({', '.join(CERTIFICATION_IDS)})" in render_default_config("Acme")
+    held = parse_config(
+        render_default_config("Acme")
+        + "ferpa = { issued = 2026-01-15 }\nsoc2_type1 = { issued = 2026-01-15 }\n",
+        SRC,
+    ).certifications.held()
+    assert list(held) == ["soc2_type1", "ferpa"]  # in the one list's order

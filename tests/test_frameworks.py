@@ -12,8 +12,17 @@ from tests.conftest import ROOT
 from trustctl.config import FrameworksConfig
 from trustctl.controls.catalog import load_catalog
 from trustctl.errors import CatalogError
+from trustctl.frameworks.ids import (
+    CERTIFICATION_FRAMEWORKS,
+    CERTIFICATION_IDS,
+    CERTIFICATION_NAMES,
+    FRAMEWORK_CERTIFICATIONS,
+    FRAMEWORK_IDS,
+    ROADMAP_NAMES,
+)
 from trustctl.frameworks.loader import load_frameworks, parse_framework, validate_references
 from trustctl.frameworks.scope import requirement_lookup, scoped_requirements
+from trustctl.roadmap.certifications import CERTIFICATIONS
 
 REFERENCE = ROOT / "tests" / "reference"  # vendored facts: see tests/reference/README.md
 
@@ -139,3 +148,17 @@ def test_unknown_references_are_named(link: str, message: str) -> None:
 def test_catalog_files_are_in_the_package() -> None:
     folder = Path(ROOT / "trustctl" / "frameworks" / "catalogs")
     assert sorted(p.stem for p in folder.glob("*.yaml")) == sorted(load_frameworks())
+
+
+def test_ids_name_every_catalog_and_certification() -> None:
+    """trustctl.frameworks.ids is the one list: its framework ids are the catalogs, every certification is
+    measured against one of them, named for the trust report and the roadmap alike."""
+    assert set(FRAMEWORK_IDS) == set(load_frameworks())
+    assert tuple(CERTIFICATION_FRAMEWORKS) == CERTIFICATION_IDS
+    assert set(CERTIFICATION_FRAMEWORKS.values()) <= set(FRAMEWORK_IDS)
+    assert tuple(CERTIFICATION_NAMES) == tuple(ROADMAP_NAMES) == CERTIFICATION_IDS
+    assert [c for certs in FRAMEWORK_CERTIFICATIONS.values() for c in certs] == list(CERTIFICATION_IDS)
+    assert FRAMEWORK_CERTIFICATIONS["soc2"] == ("soc2_type1", "soc2_type2")
+    assert tuple(CERTIFICATIONS) == CERTIFICATION_IDS
+    assert CERTIFICATIONS["hipaa"].name == "HIPAA (Security Rule attestation)"
+    assert CERTIFICATIONS["iso27001"].framework == "iso27001_2022"

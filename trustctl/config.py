@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from trustctl.errors import ConfigError
+from trustctl.frameworks.ids import CERTIFICATION_IDS
 from trustctl.inputs import BoundedDate, BoundsError, PlainPath, PlainText, SingleLine, toml_loads
 
 DEFAULT_CONFIG = "trustctl.toml"
@@ -150,9 +151,6 @@ class FrameworksConfig(_Model):
         return categories
 
 
-CERTIFICATION_IDS = ("soc2_type1", "soc2_type2", "soc3", "iso27001", "hipaa", "ferpa")
-
-
 class HeldCertification(_Model):
     """A certification (or, for HIPAA and FERPA, an attestation) the organization holds."""
 
@@ -179,6 +177,9 @@ class CertificationsConfig(_Model):
 
     def held(self) -> dict[str, HeldCertification]:
         return {c: h for c in CERTIFICATION_IDS if (h := getattr(self, c)) is not None}
+
+
+assert tuple(CertificationsConfig.model_fields) == CERTIFICATION_IDS  # a key per certification, in order
 
 
 TENANT_TAG_PATTERN = r"^[^=:]+[=:].*$"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trustctl.config import CERTIFICATION_IDS
+from trustctl.frameworks.ids import CERTIFICATION_FRAMEWORKS, CERTIFICATION_IDS, ROADMAP_NAMES
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,19 @@ class Certification:
     also_satisfies: tuple[str, ...] = ()  # demand for these is answered by this one too
 
 
+PREREQUISITES = {"soc3": ("soc2_type2",)}
+ALSO_SATISFIES = {"soc2_type2": ("soc2_type1",)}
+
 CERTIFICATIONS: dict[str, Certification] = {
-    c.id: c
-    for c in (
-        Certification("soc2_type1", "SOC 2 Type I", "soc2"),
-        Certification("soc2_type2", "SOC 2 Type II", "soc2", also_satisfies=("soc2_type1",)),
-        Certification("soc3", "SOC 3", "soc3", prerequisites=("soc2_type2",)),
-        Certification("iso27001", "ISO/IEC 27001:2022", "iso27001_2022"),
-        Certification("hipaa", "HIPAA (Security Rule attestation)", "hipaa_security"),
-        Certification("ferpa", "FERPA (vendor obligations)", "ferpa"),
+    c: Certification(
+        c,
+        ROADMAP_NAMES[c],
+        CERTIFICATION_FRAMEWORKS[c],
+        prerequisites=PREREQUISITES.get(c, ()),
+        also_satisfies=ALSO_SATISFIES.get(c, ()),
     )
+    for c in CERTIFICATION_IDS
 }
-assert tuple(CERTIFICATIONS) == CERTIFICATION_IDS  # one list of names, kept in the config's order
 
 # Spellings seen in CRM exports, normalised (lower case, no spaces, dashes, underscores or slashes).
 ALIASES = {

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from trustctl.config import CERTIFICATION_IDS
 from trustctl.controls.catalog import FAMILIES
 from trustctl.errors import InputError
+from trustctl.frameworks.ids import CERTIFICATION_IDS
 from trustctl.inputs import BoundsError, toml_loads
 
 SHIPPED = "trustctl/roadmap/costs.toml"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from trustctl.config import CERTIFICATION_IDS
 from trustctl.errors import InputError
+from trustctl.frameworks.ids import CERTIFICATION_IDS
 from trustctl.inputs import EARLIEST, LATEST, csv_records
 from trustctl.roadmap.certifications import normalise
 

@@ -15,25 +15,11 @@ from trustctl.config import Config
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
 from trustctl.facts.base import MEMBERS
+from trustctl.frameworks.ids import CERTIFICATION_NAMES, FRAMEWORK_CERTIFICATIONS
 from trustctl.frameworks.readiness import Readiness
 from trustctl.trust.statements import AREAS, FAMILY_AREA, STATEMENTS
 
 Level = Literal["public", "nda"]
-CERTIFICATION_NAMES = {
-    "soc2_type1": "SOC 2 Type I",
-    "soc2_type2": "SOC 2 Type II",
-    "soc3": "SOC 3",
-    "iso27001": "ISO/IEC 27001:2022",
-    "hipaa": "HIPAA Security Rule",
-    "ferpa": "FERPA",
-}
-FRAMEWORK_CERTIFICATIONS = {
-    "soc2": ("soc2_type1", "soc2_type2"),
-    "soc3": ("soc3",),
-    "iso27001_2022": ("iso27001",),
-    "hipaa_security": ("hipaa",),
-    "ferpa": ("ferpa",),
-}
 
 
 @dataclass(frozen=True)
