@@ -206,3 +206,16 @@ def test_manifest_is_canonical_json(locker: Locker, key: signing.Ed25519PrivateK
     run_id = write_run(locker, key, {"ListUsers": {"Users": []}})
     raw = (locker.root / "runs" / run_id / "manifest.json").read_bytes()
     assert raw == json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+
+
+def test_run_directories_come_from_the_locker(locker: Locker, key: signing.Ed25519PrivateKey) -> None:
+    """Code outside trustctl/evidence asks the locker where a run is instead of rebuilding runs/ itself."""
+    run_id = write_run(locker, key, {"ListUsers": {"Users": []}})
+    assert locker.run_dir(run_id) == locker.root / "runs" / run_id == locker.runs_dir / run_id
+    assert locker.run_dir(run_id).is_dir() and not locker.run_dir("20990101T000000Z-000000").exists()
+    assert [e.run_id for e in locker.run_entries()] == [run_id]
+    # verify opens a locker that lost its marker (and names the loss); a folder with no runs/ is refused.
+    (locker.root / "LOCKER").unlink()
+    assert Locker.for_verify(locker.root).root == locker.root
+    with pytest.raises(LockerError, match="not a trustctl locker"):
+        Locker.for_verify(locker.root / "runs" / run_id)

@@ -47,6 +47,7 @@ PUBLIC_KEY = "public-key.pem"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 STARTED = "started.json"
+RUNS = "runs"  # one directory per run under it
 DOCUMENTS = "documents"  # the provider name of runs that add document evidence
 
 
@@ -97,12 +98,18 @@ class Locker:
     def create(cls, root: Path, key: Ed25519PrivateKey) -> Locker:
         if (root / MARKER).exists():
             raise LockerError(f"{root}: a locker already exists here; nothing was changed.")
-        for sub in ("objects", "runs"):
+        for sub in ("objects", RUNS):
             (root / sub).mkdir(parents=True, exist_ok=True)
         write_atomic(root / PUBLIC_KEY, signing.public_pem(key))
         marker = {"format": 1, "created_at": utc_iso(datetime.now(UTC)), "tool": __version__}
         write_atomic(root / MARKER, canonical_bytes(marker))
         return cls(root)
+
+    @classmethod
+    def for_verify(cls, root: Path) -> Locker:
+        """The locker at `root` for `verify`: one that lost its marker file but still has its runs
+        directory is verified (and the loss named), not refused as "not a locker"."""
+        return cls(root) if (root / RUNS).is_dir() else cls.open(root)
 
     @classmethod
     def open(cls, root: Path) -> Locker:
@@ -224,10 +231,18 @@ class Locker:
         return True
 
     # -- runs -----------------------------------------------------------------------------
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / RUNS
+
+    def run_dir(self, run_id: str) -> Path:
+        """Where run `run_id` is (or would be): complete when it holds a manifest."""
+        return self.runs_dir / run_id
+
     def run_entries(self) -> list[RunEntry]:
         """Every run directory. Anything else under runs/ (but hidden files) is damage: reports built from
         the runs that are left would silently drop evidence, so it is a LockerError naming the path."""
-        runs = self.root / "runs"
+        runs = self.runs_dir
         if not runs.exists():
             return []
         try:
@@ -262,7 +277,7 @@ class Locker:
 
     def read_manifest(self, run_id: str) -> Manifest:
         """Parse one manifest after checking its signature; raise LockerError if it does not verify."""
-        entry = self.root / "runs" / run_id
+        entry = self.run_dir(run_id)
         try:
             data = (entry / MANIFEST).read_bytes()
             sig = (entry / SIGNATURE).read_bytes()
@@ -286,7 +301,7 @@ class Locker:
         return manifest
 
     def manifest_digest(self, run_id: str) -> str:
-        path = self.root / "runs" / run_id / MANIFEST
+        path = self.run_dir(run_id) / MANIFEST
         try:
             return "sha256:" + sha256_hex(path.read_bytes())
         except OSError as e:
@@ -315,7 +330,7 @@ class Locker:
         )
 
     def find_run(self, run_id: str) -> Manifest:
-        if not (self.root / "runs" / run_id / MANIFEST).exists():
+        if not (self.run_dir(run_id) / MANIFEST).exists():
             raise NoEvidenceError(f"{self.root}: no complete run named {run_id}.")
         return self.read_manifest(run_id)
 
@@ -362,7 +377,7 @@ class RunWriter:
             ) from None
         self.started_at = utc_now()
         self.run_id = self.started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
-        self.path = locker.root / "runs" / self.run_id
+        self.path = locker.run_dir(self.run_id)
         try:
             self.path.mkdir(parents=True)
         except OSError as e:

@@ -32,14 +32,14 @@ from trustctl.errors import LockerError, ManifestError
 from trustctl.evidence import index, manifests, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex
 from trustctl.evidence.compress import gunzip_exact
-from trustctl.evidence.locker import MANIFEST, MARKER, PUBLIC_KEY, SIGNATURE, STARTED, Locker
+from trustctl.evidence.locker import MANIFEST, MARKER, PUBLIC_KEY, RUNS, SIGNATURE, STARTED, Locker
 from trustctl.evidence.packs import INDEX_SUFFIX, SUFFIX, index_bytes, unpack_exact
 from trustctl.evidence.records import ManifestHeader, RunInfo
 from trustctl.timeutil import parse_iso
 
 HEX = re.compile(r"^[0-9a-f]+$")
 RUN_FILES = {STARTED, MANIFEST, SIGNATURE}
-TOP_LEVEL = {MARKER, PUBLIC_KEY, "objects", "runs", index.INDEX, ".lock"}
+TOP_LEVEL = {MARKER, PUBLIC_KEY, "objects", RUNS, index.INDEX, ".lock"}
 MARKER_KEYS = {"format", "created_at", "tool"}
 
 
@@ -221,7 +221,7 @@ def _verify_run(
 ) -> tuple[RunInfo, str, set[str], bool] | None:
     """The run's signed header, manifest digest, the objects it names and whether that is all of them (not
     when its request list cannot be read); its problems added to `report`."""
-    base = locker.root / "runs" / run_id
+    base = locker.run_dir(run_id)
     try:
         data = (base / MANIFEST).read_bytes()
         sig = (base / SIGNATURE).read_bytes()
@@ -355,7 +355,7 @@ def verify_locker(
     marker = _marker_digest(locker, report)
     _verify_loose(locker, report, found)
     _verify_packs(locker, report, found)
-    runs_dir = locker.root / "runs"
+    runs_dir = locker.runs_dir
     chain: list[tuple[RunInfo, str]] = []
     named: dict[str, str] = {}  # object -> the first run naming it
     incomplete: list[tuple[str, str | None]] = []  # run id, started_at (None: started.json is not valid)
@@ -420,7 +420,7 @@ def _verify_accounting(
     head = max((parse_iso(h.completed_at) for h, _ in chain), default=datetime.min.replace(tzinfo=UTC))
     abandoned = {run for h, _ in chain for run in (h.abandoned or [])}
     recorded = any(h.abandoned is not None for h, _ in chain)
-    runs_dir = found.root / "runs"
+    runs_dir = found.root / RUNS
     for run_id, started in incomplete:
         if started is None:
             report.problems.append(f"runs/{run_id}/{STARTED}: missing, or not in the form trustctl writes")

@@ -70,7 +70,7 @@ def evidence_files(locker: Locker, digests: Iterable[str]) -> dict[str, bytes]:
 def run_files(locker: Locker, run_ids: Iterable[str]) -> dict[str, bytes]:
     files = {}
     for run_id in run_ids:
-        base = locker.root / "runs" / run_id
+        base = locker.run_dir(run_id)
         files[f"{RUNS}{run_id}/{MANIFEST}"] = (base / MANIFEST).read_bytes()
         files[f"{RUNS}{run_id}/{SIGNATURE}"] = (base / SIGNATURE).read_bytes()
     return files

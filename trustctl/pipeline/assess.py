@@ -149,7 +149,7 @@ def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dic
         except (OSError, ValueError, KeyError, TypeError, BoundsError) as e:
             raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
     locker = open_locker(config)
-    if not (locker.root / "runs" / baseline).is_dir():
+    if not locker.run_dir(baseline).is_dir():
         raise InputError(
             f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
             "Give a run id (see `trustctl verify`) or a JSON report file.",

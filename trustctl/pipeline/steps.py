@@ -190,7 +190,7 @@ def verify(
         except LockerError:
             signer = None  # a verifier need not hold the signing key
     # A locker that lost its marker is still verified (and the loss named), not refused as "not a locker".
-    locker = Locker(path) if (path / "runs").is_dir() else Locker.open(path)
+    locker = Locker.for_verify(path)
     return verify_locker(locker, trusted=trusted, signer=signer, head=head, min_runs=min_runs)
 
 
