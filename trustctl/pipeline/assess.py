@@ -25,10 +25,10 @@ from trustctl.facts.tenants import TENANT
 from trustctl.frameworks.loader import get_framework, load_frameworks
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.scope import requirement_lookup
-from trustctl.identity.chain import leaver_chain
 from trustctl.inputs import BoundsError, json_loads
 from trustctl.pipeline.steps import open_locker
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
+from trustctl.reports.leavers import leaver_chain
 
 
 def latest_evidence(locker: Locker) -> Manifest:
