@@ -109,7 +109,7 @@ def assessment(
         notes=tuple(evaluation.notes),
         readiness={f: readiness(get_framework(f), config.frameworks, results, docs, today) for f in ids},
         documents=tuple(docs),
-        leavers=tuple(leaver_chain(evidence, facts, config.policy.deprovision_sla_hours)),
+        leavers=tuple(leaver_chain(evidence, facts, results, config.policy.deprovision_sla_hours)),
         tenants=_tenants(facts, results, ctx),
     )
 
