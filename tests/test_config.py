@@ -9,7 +9,7 @@ import pytest
 
 from trustctl.config import CertificationsConfig, load_config, parse_config, render_default_config
 from trustctl.errors import ConfigError
-from trustctl.frameworks.ids import CERTIFICATION_IDS
+from trustctl.ids import CERTIFICATION_IDS
 
 SRC = Path("/p/trustctl.toml")
 
@@ -71,7 +71,7 @@ def test_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
 
 
 def test_certifications_are_the_one_list() -> None:
-    """[certifications] keys, and the ids the init template lists, are trustctl.frameworks.ids'."""
+    """[certifications] keys, and the ids the init template lists, are trustctl.ids'."""
     assert tuple(CertificationsConfig.model_fields) == CERTIFICATION_IDS
     assert f"({', '.join(CERTIFICATION_IDS)})" in render_default_config("Acme")
     held = parse_config(

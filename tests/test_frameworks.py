@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 from trustctl.config import FrameworksConfig
 from trustctl.controls.catalog import load_catalog
 from trustctl.errors import CatalogError
-from trustctl.frameworks.ids import (
+from trustctl.ids import (
     CERTIFICATION_FRAMEWORKS,
     CERTIFICATION_IDS,
     CERTIFICATION_NAMES,
@@ -151,7 +151,7 @@ def test_catalog_files_are_in_the_package() -> None:
 
 
 def test_ids_name_every_catalog_and_certification() -> None:
-    """trustctl.frameworks.ids is the one list: its framework ids are the catalogs, every certification is
+    """trustctl.ids is the one list: its framework ids are the catalogs, every certification is
     measured against one of them, named for the trust report and the roadmap alike."""
     assert set(FRAMEWORK_IDS) == set(load_frameworks())
     assert tuple(CERTIFICATION_FRAMEWORKS) == CERTIFICATION_IDS

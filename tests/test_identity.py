@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pandas as pd
@@ -18,9 +18,13 @@ from trustctl.collectors.base import Failure, Response
 from trustctl.collectors.identity.scim import list_users
 from trustctl.config import PolicyConfig, ScimApp
 from trustctl.controls.checks.identity import leaver_access_removed
-from trustctl.controls.registry import Context
+from trustctl.controls.registry import Context, all_checks
+from trustctl.controls.results import Result, Severity, Status
 from trustctl.demo import identity as demo
 from trustctl.demo.scim_server import ScimUser, scim_servers
+from trustctl.facts.base import Evidence, FactSet, FactTable
+from trustctl.facts.identity import ACCOUNT, LEAVER
+from trustctl.reports.leavers import CHECK, leaver_chain
 
 TOKEN = "test-token-value-8f2e"
 PASSWORD = "Test-only-password-123!"
@@ -251,3 +255,62 @@ def test_leaver_verdicts_at_the_sla_boundary(row: dict[str, Any], ok: bool, word
     verdicts = leaver_access_removed(_leaver(**row), ctx)
     assert verdicts.ok.tolist() == [ok]
     assert words in verdicts.reason.iloc[0]
+
+
+class _Roster:
+    """Evidence holding only a roster with one leaver (all the chain reads of the evidence)."""
+
+    def responses(self, provider: str, service: str, operation: str) -> Iterator[tuple[None, Any]]:
+        if (service, operation) == ("hr", "ImportRoster"):
+            person = {"email": "x@acme.example", "key": "x@acme.example", "name": "X"}
+            yield (
+                None,
+                {"people": [{**person, "status": "terminated", "terminated_at": "2026-10-01T00:00:00Z"}]},
+            )
+
+
+def test_the_chain_renders_the_checks_verdicts_and_judges_nothing() -> None:
+    assert all_checks()[CHECK].resource == LEAVER  # the check whose results are the chain's verdicts
+    systems = ["scim:a", "scim:b", "scim:c", "scim:d"]
+    rows = pd.DataFrame(
+        [
+            {
+                "resource": f"{system}:x",
+                "system": system,
+                "account_name": "x",
+                "person": "x@acme.example",
+                "active": True,  # still active: the chain would say NO if it judged
+                "deactivated_at": None,
+                "delay_hours": None,
+            }
+            for system in systems
+        ]
+    )
+    scopes = [("identity", system, "global") for system in systems]
+    facts = FactSet(
+        datetime(2026, 11, 1, tzinfo=UTC),
+        {ACCOUNT: FactTable(ACCOUNT, rows, scopes), LEAVER: FactTable(LEAVER, rows, scopes)},
+    )
+
+    def result(resource: str, status: Status) -> Result:
+        return Result(
+            check=CHECK,
+            control="HR-03",
+            status=status,
+            severity=Severity.HIGH,
+            provider="identity",
+            account=resource.rsplit(":", 1)[0],
+            region="global",
+            resource=resource,
+            reason="",
+        )
+
+    results = [
+        result("scim:a:x", Status.PASS),
+        result("scim:b:x", Status.WAIVED),
+        result("scim:c:x", Status.ERROR),
+    ]
+    chain = leaver_chain(cast(Evidence, _Roster()), facts, results, 24)
+    met = {e["system"]: e["sla_met"] for e in chain[0]["systems"]}
+    assert met == {"scim:a": True, "scim:b": False, "scim:c": None, "scim:d": None}
+    assert chain[0]["all_removed"] is False

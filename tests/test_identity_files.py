@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from trustctl.collectors.identity.idp import read_idp_export
+from trustctl.collectors.identity.roster import read_roster
 from trustctl.errors import InputError
-from trustctl.identity.emails import normalize_email
-from trustctl.identity.idp import read_idp_export
-from trustctl.identity.roster import read_roster
+from trustctl.facts.emails import normalize_email
 
 ACTIVE = ["active", "on leave"]
 TERMINATED = ["terminated"]

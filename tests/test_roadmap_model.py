@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from trustctl.frameworks.ids import CERTIFICATION_IDS
+from trustctl.ids import CERTIFICATION_IDS
 from trustctl.roadmap.costs import Costs
 from trustctl.roadmap.gap import Gap, RequirementGap, WorkItem
 from trustctl.roadmap.model import MONTH_DAYS, Inputs, Plan, Scenario, plan, sensitivity

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from trustctl.errors import ConfigError
-from trustctl.frameworks.ids import CERTIFICATION_IDS
+from trustctl.ids import CERTIFICATION_IDS
 from trustctl.inputs import BoundedDate, BoundsError, PlainPath, PlainText, SingleLine, toml_loads
 
 DEFAULT_CONFIG = "trustctl.toml"

@@ -4,7 +4,7 @@ Readers of files people write (trustctl.toml, costs, rosters, IdP and GCP export
 options (`docs add`, `init`) check their values here, so that the same mistake gets the same sentence
 everywhere and nothing out of range reaches a signed run, where it could never be taken back. A value
 outside a bound raises `BoundsError` (a ValueError) saying which bound; the caller names the file, row
-or option it came from.
+or option it came from. `email_address` is the one spelling of an address every reader records.
 """
 
 from __future__ import annotations
@@ -51,6 +51,23 @@ def to_utc(moment: datetime) -> datetime:
     if utc is None or not EARLIEST <= utc.date() <= LATEST:
         raise BoundsError(f"is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}")
     return utc
+
+
+def email_address(value: object) -> str | None:
+    """An address as readers record it, or None when `value` is not one: case folded, `mailto:` and a
+    `+tag` dropped (`Bob+Slack@Acme.IO` -> `bob@acme.io`). Domain aliases are a join rule, applied by
+    trustctl.facts.emails."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().strip("\ufeff").lower()
+    text = text.removeprefix("mailto:")
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain or "@" in local or " " in text or "." not in domain:
+        return None
+    local = local.split("+", 1)[0]
+    if not local:
+        return None
+    return f"{local}@{domain}"
 
 
 def single_line(text: str) -> str:

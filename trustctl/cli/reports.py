@@ -12,11 +12,11 @@ from trustctl import pipeline
 from trustctl.cli.base import _emit, config_option, main
 from trustctl.controls.results import Severity
 from trustctl.errors import EXIT_FAILING, UsageError
-from trustctl.identity.chain import as_json as leaver_json
-from trustctl.identity.chain import as_table as leaver_table
 from trustctl.reports.check_report import FailOn, exit_code
 from trustctl.reports.formats import FORMATS
 from trustctl.reports.formats.table import render as render_table
+from trustctl.reports.leavers import as_json as leaver_json
+from trustctl.reports.leavers import as_table as leaver_table
 
 
 @main.command()

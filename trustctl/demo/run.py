@@ -23,12 +23,12 @@ from trustctl.errors import TrustctlError
 from trustctl.evidence import index
 from trustctl.evidence.locker import utc_now
 from trustctl.frameworks.loader import load_frameworks
-from trustctl.identity.chain import as_json as leaver_json
-from trustctl.identity.chain import as_table as leaver_table
 from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
 from trustctl.reports.formats import FORMATS
 from trustctl.reports.formats.table import render as render_table
+from trustctl.reports.leavers import as_json as leaver_json
+from trustctl.reports.leavers import as_table as leaver_table
 from trustctl.roadmap.render import write_reports as write_roadmap
 
 MARKER = ".trustctl-demo"

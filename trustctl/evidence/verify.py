@@ -13,16 +13,15 @@ What covers what:
 - outside the locker: `trusted` keys (a re-signed locker is signed by another key), and a `head` or a
   `min_runs` recorded elsewhere (a rollback removes runs from the end of the chain).
 
-Every problem names the file or run. Damaged input is a finding, never a crash.
+Every problem names the file or run. Damaged input is a finding, never a crash. The stored bytes are
+checked in verify_store.py; the key, the runs, the chain and the accounting here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,145 +30,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from trustctl.errors import LockerError, ManifestError
 from trustctl.evidence import index, manifests, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex
-from trustctl.evidence.compress import gunzip_exact
-from trustctl.evidence.locker import MANIFEST, MARKER, PUBLIC_KEY, RUNS, SIGNATURE, STARTED, Locker
-from trustctl.evidence.packs import INDEX_SUFFIX, SUFFIX, index_bytes, unpack_exact
+from trustctl.evidence.layout import MANIFEST, MARKER, PUBLIC_KEY, RUNS, SIGNATURE, STARTED
+from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import ManifestHeader, RunInfo
+from trustctl.evidence.verify_store import (
+    Found,
+    VerifyReport,
+    is_temporary,
+    verify_layout,
+    verify_loose,
+    verify_packs,
+    verify_run_files,
+)
 from trustctl.timeutil import parse_iso
 
-HEX = re.compile(r"^[0-9a-f]+$")
-RUN_FILES = {STARTED, MANIFEST, SIGNATURE}
-TOP_LEVEL = {MARKER, PUBLIC_KEY, "objects", RUNS, index.INDEX, ".lock"}
+__all__ = ["VerifyReport", "verify_locker"]
+
 MARKER_KEYS = {"format", "created_at", "tool"}
-
-
-@dataclass
-class VerifyReport:
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    objects: int = 0
-    runs: int = 0
-    head: str | None = None
-    key: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class _Found:
-    """What is stored, as verification goes."""
-
-    root: Path
-    objects: dict[str, str] = field(default_factory=dict)  # sha256:... -> where (relative path)
-    stray: list[str] = field(default_factory=list)  # leftovers of interrupted writes
-
-
-def _is_temporary(name: str) -> bool:
-    return name.startswith(".") and name.endswith(".tmp")
-
-
-def _verify_layout(locker: Locker, report: VerifyReport, found: _Found) -> None:
-    for path in sorted(locker.root.iterdir()):
-        if path.name in TOP_LEVEL:
-            continue
-        if _is_temporary(path.name):
-            found.stray.append(path.name)
-        else:
-            report.problems.append(f"{path.name}: not part of a trustctl locker (added)")
-    lock = locker.root / ".lock"
-    if lock.is_file() and lock.stat().st_size:
-        report.problems.append(".lock: the lock file is not empty (changed)")
-
-
-def _verify_loose(locker: Locker, report: VerifyReport, found: _Found) -> None:
-    objects = locker.root / "objects"
-    if not objects.is_dir():
-        report.problems.append("objects: missing or not a directory")
-        return
-    for folder in sorted(objects.iterdir()):
-        if folder.name == "pack":
-            continue
-        rel = folder.relative_to(locker.root)
-        if not (folder.is_dir() and len(folder.name) == 2 and HEX.match(folder.name)):
-            (
-                found.stray.append(str(rel))
-                if _is_temporary(folder.name)
-                else report.problems.append(f"{rel}: not an object folder (added)")
-            )
-            continue
-        for path in sorted(folder.iterdir()):
-            rel = path.relative_to(locker.root)
-            stem = path.name.removesuffix(".json.gz")
-            if _is_temporary(path.name):
-                found.stray.append(str(rel))
-                continue
-            if not path.name.endswith(".json.gz") or len(stem) != 62 or not HEX.match(stem):
-                report.problems.append(f"{rel}: not an evidence object (added)")
-                continue
-            report.objects += 1
-            try:
-                content = gunzip_exact(path.read_bytes())
-            except (OSError, ValueError) as e:
-                report.problems.append(f"{rel}: stored bytes do not verify ({e})")
-                continue
-            if sha256_hex(content) != folder.name + stem:
-                report.problems.append(f"{rel}: content does not match its hash (changed)")
-                continue
-            found.objects["sha256:" + folder.name + stem] = str(rel)
-
-
-def _verify_packs(locker: Locker, report: VerifyReport, found: _Found) -> None:
-    directory = locker.packs.directory
-    if not directory.exists():
-        return
-    packs = set(locker.packs.packs())
-    for path in sorted(directory.iterdir()):
-        rel = path.relative_to(locker.root)
-        if path in packs:
-            continue
-        if _is_temporary(path.name):
-            found.stray.append(str(rel))
-        elif not (
-            path.name.endswith(INDEX_SUFFIX)
-            and path.with_name(path.name[: -len(INDEX_SUFFIX)] + SUFFIX) in packs
-        ):
-            report.problems.append(f"{rel}: not a pack or a pack's index (added)")
-    for pack in sorted(packs):
-        rel = pack.relative_to(locker.root)
-        try:
-            members = unpack_exact(pack)
-        except ValueError as e:
-            report.problems.append(f"{rel}: stored bytes do not verify ({e})")
-            continue
-        listing = index_bytes(members)
-        if pack.name != f"pack-{sha256_hex(listing)}{SUFFIX}":
-            report.problems.append(
-                f"{rel}: its name does not match the objects it holds (changed or renamed)"
-            )
-        names = [h for h, _ in members]
-        if len(set(names)) != len(names):
-            report.problems.append(f"{rel}: holds an object twice (changed)")
-        for hexdigest, data in members:
-            report.objects += 1
-            if sha256_hex(data) != hexdigest:
-                report.problems.append(
-                    f"{rel}: member {hexdigest[:2]}/{hexdigest[2:]} does not match its hash (changed)"
-                )
-                continue
-            found.objects.setdefault("sha256:" + hexdigest, str(rel))
-        idx = locker.packs.index_path(pack)
-        try:
-            stored: bytes | None = idx.read_bytes()
-        except FileNotFoundError:
-            stored = None  # derived, rebuilt when missing
-        except OSError:
-            stored = b""  # there, but not a readable file
-        if stored is not None and stored != listing:
-            report.problems.append(
-                f"{idx.relative_to(locker.root)}: does not list its pack's objects (delete it; it is rebuilt from the pack)"
-            )
 
 
 def _verify_key(
@@ -328,16 +205,6 @@ def _started_at(base: Path) -> str | None:
     return moment if aware else None
 
 
-def _verify_run_files(base: Path, report: VerifyReport, found: _Found) -> None:
-    for path in sorted(base.iterdir()):
-        if path.name in RUN_FILES:
-            continue
-        if _is_temporary(path.name):
-            found.stray.append(f"runs/{base.name}/{path.name}")
-        else:
-            report.problems.append(f"runs/{base.name}/{path.name}: not part of a run (added)")
-
-
 def verify_locker(
     locker: Locker,
     *,
@@ -349,12 +216,12 @@ def verify_locker(
     """Verify everything stored in `locker`. `trusted`: key fingerprints the locker must be signed with;
     `signer`: the configured signing key's fingerprint; `head`/`min_runs`: anchors recorded elsewhere."""
     report = VerifyReport()
-    found = _Found(locker.root)
-    _verify_layout(locker, report, found)
+    found = Found(locker.root)
+    verify_layout(locker, report, found)
     public = _verify_key(locker, report, trusted, signer)
     marker = _marker_digest(locker, report)
-    _verify_loose(locker, report, found)
-    _verify_packs(locker, report, found)
+    verify_loose(locker, report, found)
+    verify_packs(locker, report, found)
     runs_dir = locker.runs_dir
     chain: list[tuple[RunInfo, str]] = []
     named: dict[str, str] = {}  # object -> the first run naming it
@@ -364,13 +231,13 @@ def verify_locker(
     if not runs_dir.is_dir():
         report.problems.append("runs: missing or not a directory")
     for base in entries:
-        if _is_temporary(base.name):
+        if is_temporary(base.name):
             found.stray.append(f"runs/{base.name}")
             continue
         if not base.is_dir():
             report.problems.append(f"runs/{base.name}: not a run directory (added or replaced)")
             continue
-        _verify_run_files(base, report, found)
+        verify_run_files(base, report, found)
         if not (base / MANIFEST).exists():
             incomplete.append((base.name, _started_at(base)))
             continue
@@ -408,7 +275,7 @@ def _verify_accounting(
     incomplete: list[tuple[str, str | None]],
     listed: set[str],
     named: dict[str, str],
-    found: _Found,
+    found: Found,
     report: VerifyReport,
     unreadable: int,
 ) -> None:

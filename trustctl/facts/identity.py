@@ -28,7 +28,7 @@ from trustctl.facts.base import (
     ScopeKey,
     error_text,
 )
-from trustctl.identity.emails import local_part, normalize_email
+from trustctl.facts.emails import local_part, normalize_email
 from trustctl.inputs import to_utc
 from trustctl.timeutil import parse_iso, utc_iso
 

@@ -25,10 +25,10 @@ from trustctl.facts.tenants import TENANT
 from trustctl.frameworks.loader import get_framework, load_frameworks
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.scope import requirement_lookup
-from trustctl.identity.chain import leaver_chain
 from trustctl.inputs import BoundsError, json_loads
 from trustctl.pipeline.steps import open_locker
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
+from trustctl.reports.leavers import leaver_chain
 
 
 def latest_evidence(locker: Locker) -> Manifest:
@@ -109,7 +109,7 @@ def assessment(
         notes=tuple(evaluation.notes),
         readiness={f: readiness(get_framework(f), config.frameworks, results, docs, today) for f in ids},
         documents=tuple(docs),
-        leavers=tuple(leaver_chain(evidence, facts, config.policy.deprovision_sla_hours)),
+        leavers=tuple(leaver_chain(evidence, facts, results, config.policy.deprovision_sla_hours)),
         tenants=_tenants(facts, results, ctx),
     )
 

@@ -1,1 +1,1 @@
-"""Reports: the CI gap report formats (table, json, junit, sarif, markdown) and, later, packets."""
+"""Reports: the CI gap report formats (table, json, junit, sarif, markdown) and the leaver chain."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trustctl.frameworks.ids import CERTIFICATION_FRAMEWORKS, CERTIFICATION_IDS, ROADMAP_NAMES
+from trustctl.ids import CERTIFICATION_FRAMEWORKS, CERTIFICATION_IDS, ROADMAP_NAMES
 
 
 @dataclass(frozen=True)

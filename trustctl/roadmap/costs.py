@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from trustctl.controls.catalog import FAMILIES
 from trustctl.errors import InputError
-from trustctl.frameworks.ids import CERTIFICATION_IDS
+from trustctl.ids import CERTIFICATION_IDS
 from trustctl.inputs import BoundsError, toml_loads
 
 SHIPPED = "trustctl/roadmap/costs.toml"

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from trustctl.errors import InputError
-from trustctl.frameworks.ids import CERTIFICATION_IDS
+from trustctl.ids import CERTIFICATION_IDS
 from trustctl.inputs import EARLIEST, LATEST, csv_records
 from trustctl.roadmap.certifications import normalise
 

@@ -15,7 +15,7 @@ from trustctl.config import Config
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
 from trustctl.facts.base import MEMBERS
-from trustctl.frameworks.ids import CERTIFICATION_NAMES, FRAMEWORK_CERTIFICATIONS
+from trustctl.ids import CERTIFICATION_NAMES, FRAMEWORK_CERTIFICATIONS
 from trustctl.frameworks.readiness import Readiness
 from trustctl.trust.statements import AREAS, FAMILY_AREA, STATEMENTS
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Progress, now, store
+from trustctl.collectors.identity.idp import read_idp_export
+from trustctl.collectors.identity.roster import read_roster
 from trustctl.collectors.identity.scim import list_users
 from trustctl.config import Config, IdpExport
 from trustctl.errors import ConfigError
 from trustctl.evidence.records import Call
-from trustctl.identity.idp import read_idp_export
-from trustctl.identity.roster import read_roster
 
 PROVIDER = "identity"
 HR = "hr"

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from trustctl.collectors.identity.tables import csv_rows, iso, lookup, parse_time, read_text
 from trustctl.errors import InputError
-from trustctl.identity.emails import normalize_email
-from trustctl.identity.tables import csv_rows, iso, lookup, parse_time, read_text
-from trustctl.inputs import BoundsError
+from trustctl.inputs import BoundsError, email_address
 
 FIELDS = ("email", "name", "status", "terminated_at")
 
@@ -39,7 +38,7 @@ def read_roster(
     for line, values in rows:
         where = f"{path} line {line}"
         email = str(lookup(values, names["email"]) or "")
-        key = normalize_email(email)
+        key = email_address(email)
         if key is None:
             raise InputError(f"{where}: {email!r} is not an email address.", "Fix or remove the row.")
         if key in seen:

@@ -17,10 +17,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from trustctl.collectors.identity.tables import Row, csv_rows, iso, json_rows, lookup, parse_time, read_text
 from trustctl.errors import InputError
-from trustctl.identity.emails import normalize_email
-from trustctl.identity.tables import Row, csv_rows, iso, json_rows, lookup, parse_time, read_text
-from trustctl.inputs import BoundsError
+from trustctl.inputs import BoundsError, email_address
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "google_workspace": {
@@ -121,7 +120,7 @@ def read_idp_export(path: Path, preset: str, columns: Mapping[str, str]) -> list
     for line, values in rows:
         where = f"{path} {'line' if kind == 'csv' else 'item'} {line}"
         email = lookup(values, names["email"])
-        key = normalize_email(email)
+        key = email_address(email)
         if key is None:
             raise InputError(f"{where}: {email!r} is not an email address.", "Fix or remove the row.")
         times: dict[str, str | None] = {}

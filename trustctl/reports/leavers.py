@@ -1,6 +1,11 @@
 """The deprovisioning chain: for each leaver, every system read, whether an account was found, whether
 it is still active, when it was deactivated and the delay against the SLA. The packet and
-`trustctl identity leavers` show it; `identity.leaver_access_removed` judges the same rows."""
+`trustctl identity leavers` show it.
+
+The chain judges nothing: whether an account was removed within the SLA is the verdict of the check
+`identity.leaver_access_removed` on that account (its result's resource is the leaver row's
+`SYSTEM:ACCOUNT`), passed in with the other results. Pass is within the SLA; fail, or waived (a waiver
+accepts a late removal, it does not make it timely), is not; error, or no result, is unknown."""
 
 from __future__ import annotations
 
@@ -11,8 +16,18 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from trustctl.controls.results import Result, Status
 from trustctl.facts.base import Evidence, FactSet, present
 from trustctl.facts.identity import ACCOUNT, LEAVER, PROVIDER, people
+
+CHECK = "identity.leaver_access_removed"  # judges each row of the identity.leaver_access table
+SLA_MET: dict[Status, bool | None] = {
+    Status.PASS: True,
+    Status.FAIL: False,
+    Status.WAIVED: False,
+    Status.ERROR: None,
+    Status.NOT_APPLICABLE: None,
+}
 
 
 def _systems(facts: FactSet) -> tuple[list[str], dict[str, str]]:
@@ -32,9 +47,13 @@ def _systems(facts: FactSet) -> tuple[list[str], dict[str, str]]:
     return sorted(systems), errors
 
 
-def leaver_chain(evidence: Evidence, facts: FactSet, sla_hours: int) -> list[dict[str, Any]]:
-    """One record per terminated person, newest termination first."""
+def leaver_chain(
+    evidence: Evidence, facts: FactSet, results: list[Result], sla_hours: int
+) -> list[dict[str, Any]]:
+    """One record per terminated person, newest termination first; `results` are the evaluation's (those
+    of CHECK give each account's verdict) and `sla_hours` the policy they were judged against."""
     systems, errors = _systems(facts)
+    verdicts = {r.resource: r.status for r in results if r.check == CHECK}
     rows = facts.table(LEAVER).frame
     chain = []
     for person in sorted(
@@ -62,7 +81,8 @@ def leaver_chain(evidence: Evidence, facts: FactSet, sla_hours: int) -> list[dic
                 continue
             for row in found.itertuples(index=False):
                 delay = present(row.delay_hours)
-                met = (not row.active) and (delay is None or delay <= sla_hours)
+                status = verdicts.get(row.resource)
+                met = None if status is None else SLA_MET[status]
                 note = (
                     "still active"
                     if row.active
