@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from trustctl.evidence.locker import utc_now
 from trustctl.evidence.records import Call, CallError
@@ -42,6 +42,7 @@ class Failure:
 Outcome = Response | Failure
 
 
+@runtime_checkable
 class Collector(Protocol):
     """One source of evidence of one provider, thin: it makes the calls it declares and yields every
     outcome, a Failure for anything that went wrong (it never raises for an API error, never judges).

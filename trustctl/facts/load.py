@@ -23,8 +23,8 @@ from trustctl.facts.tenants import TENANT, derive_tenants
 
 
 def families() -> tuple[ModuleType, ...]:
-    """Every module of trustctl.facts with NORMALIZERS, in name order."""
-    names = sorted(m.name for m in pkgutil.iter_modules(trustctl.facts.__path__))
+    """Every module of trustctl.facts with NORMALIZERS, in name order (this one gathers them: not a family)."""
+    names = sorted(m.name for m in pkgutil.iter_modules(trustctl.facts.__path__) if m.name != "load")
     modules = (importlib.import_module(f"{trustctl.facts.__name__}.{name}") for name in names)
     return tuple(m for m in modules if hasattr(m, "NORMALIZERS"))
 
