@@ -12,6 +12,8 @@ from tests.conftest import ROOT
 from trustctl.config import FrameworksConfig
 from trustctl.controls.catalog import load_catalog
 from trustctl.errors import CatalogError
+from trustctl.frameworks.loader import load_frameworks, parse_framework, validate_references
+from trustctl.frameworks.scope import requirement_lookup, scoped_requirements
 from trustctl.ids import (
     CERTIFICATION_FRAMEWORKS,
     CERTIFICATION_IDS,
@@ -20,8 +22,6 @@ from trustctl.ids import (
     FRAMEWORK_IDS,
     ROADMAP_NAMES,
 )
-from trustctl.frameworks.loader import load_frameworks, parse_framework, validate_references
-from trustctl.frameworks.scope import requirement_lookup, scoped_requirements
 from trustctl.roadmap.certifications import CERTIFICATIONS
 
 REFERENCE = ROOT / "tests" / "reference"  # vendored facts: see tests/reference/README.md

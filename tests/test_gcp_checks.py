@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import trustctl.controls.checks.gcp as gcp_checks
+import trustctl
 from trustctl.config import PolicyConfig
 from trustctl.controls.engine import evaluate
-from trustctl.controls.registry import REGISTRY, CheckSpec, Context
+from trustctl.controls.registry import CheckSpec, Context, all_checks
 from trustctl.evidence import signing
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Call, CallError
@@ -22,7 +22,7 @@ from trustctl.facts.base import Evidence, frame
 from trustctl.facts.load import build_facts
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-DEMO = Path(gcp_checks.__file__).resolve().parents[2] / "demo" / "gcp_export.jsonl"
+DEMO = Path(trustctl.__file__).resolve().parent / "demo" / "gcp_export.jsonl"
 NAME = "//storage.googleapis.com/b"
 CHUNK = 5000
 
@@ -47,7 +47,7 @@ def row(**facts: Any) -> dict[str, Any]:
 
 
 def gcp_specs() -> dict[str, CheckSpec]:
-    return {k: v for k, v in REGISTRY.items() if k.startswith("gcp.")}
+    return {k: v for k, v in all_checks().items() if k.startswith("gcp.")}
 
 
 def run(check_id: str, rows: list[dict[str, Any]], pol: PolicyConfig | None = None) -> list[tuple[Any, str]]:

@@ -1,10 +1,12 @@
-"""What every collector yields: a raw response or a failure with its reason, and progress sinks."""
+"""What every collector is and yields: the `Collector` protocol (aws, gcp and identity alike), a raw
+response or a failure with its reason, and the sinks outcomes and progress go to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from trustctl.evidence.locker import utc_now
 from trustctl.evidence.records import Call, CallError
@@ -40,6 +42,27 @@ class Failure:
 Outcome = Response | Failure
 
 
+@runtime_checkable
+class Collector(Protocol):
+    """One source of evidence of one provider, thin: it makes the calls it declares and yields every
+    outcome, a Failure for anything that went wrong (it never raises for an API error, never judges).
+
+    - `service`: what it reads (`iam`, `s3`, `cloudasset`, `scim`, `hr`); recorded in every Call.
+    - `permissions`: what it needs granted (IAM actions, GCP permissions, SCIM scopes); `trustctl
+      permissions` and the packet list them, and an AWS collector's are its client guard's allow-list
+      unless it also declares `operations` (see collectors.aws.runner.operations_of).
+    - `collect(client, scope)`: the outcomes of one scope (account or project, region), in order.
+      The runner makes the client (a boto3 client, a Cloud Asset client, None for local files).
+    """
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def permissions(self) -> tuple[str, ...]: ...
+
+    def collect(self, client: Any, scope: Scope) -> Iterable[Outcome]: ...
+
+
 class EvidenceSink(Protocol):
     """Where outcomes go (a locker run writer in production)."""
 
@@ -67,7 +90,10 @@ class NoProgress:
 
 
 def store(sink: EvidenceSink, outcome: Outcome) -> None:
-    if isinstance(outcome, Response):
+    """Record one outcome; a response whose data is bytes (a file as read) is kept byte for byte."""
+    if isinstance(outcome, Response) and isinstance(outcome.data, bytes):
+        sink.record_bytes(outcome.call, outcome.data, outcome.observed_at)
+    elif isinstance(outcome, Response):
         sink.record_response(outcome.call, outcome.data, outcome.observed_at)
     else:
         sink.record_error(outcome.call, outcome.error, outcome.observed_at)

@@ -2,10 +2,15 @@
 
 A check returns Verdicts: for each row it evaluates, True (pass), False (fail) or None (the evidence
 for that row is incomplete: error), and the reason naming the resource.
+
+Checks are found, not listed: `all_checks` imports every module of `trustctl.controls.checks`, and each
+registers its checks as it is imported. A new check module is picked up without editing anything else.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +42,16 @@ CheckFunction = Callable[[pd.DataFrame, Context], Verdicts]
 
 
 @dataclass(frozen=True)
+class Statement:
+    """A check's sentence in the trust report: "<passing> of <total> <noun> <predicate>", under `area`
+    (one of trust.statements.AREAS). Only checks with a statement are ever quoted there."""
+
+    area: str
+    noun: str  # plural, what was counted
+    predicate: str  # what holds for the passing ones
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     id: str
     resource: str
@@ -47,6 +62,8 @@ class CheckSpec:
     func: CheckFunction
     # Per-resource detail operations the check reads (see facts.base.DETAIL_ERRORS); None: all of them.
     needs: tuple[str, ...] | None = None
+    # Its trust-report sentence; None: the check counts towards its area's totals but is never quoted.
+    statement: Statement | None = None
 
     @property
     def provider(self) -> str:
@@ -65,12 +82,13 @@ def check(
     title: str,
     fix: str,
     needs: tuple[str, ...] | None = None,
+    statement: Statement | None = None,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(func: CheckFunction) -> CheckFunction:
         if check_id in REGISTRY:
             raise ValueError(f"duplicate check id {check_id}")
         REGISTRY[check_id] = CheckSpec(
-            check_id, resource, control, Severity(severity), title, fix, func, needs
+            check_id, resource, control, Severity(severity), title, fix, func, needs, statement
         )
         return func
 
@@ -116,18 +134,15 @@ def judge_rows(
     )
 
 
-def all_checks() -> dict[str, CheckSpec]:
-    """Every registered check (importing the check modules registers them)."""
-    from trustctl.controls.checks import (  # noqa: F401
-        aws_compute,
-        aws_databases,
-        aws_datastores,
-        aws_iam,
-        aws_monitoring,
-        aws_storage,
-        gcp,
-        identity,
-        isolation,
-    )
+def check_modules() -> list[str]:
+    """The name of every module of trustctl.controls.checks, sorted."""
+    import trustctl.controls.checks as package
 
+    return sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__))
+
+
+def all_checks() -> dict[str, CheckSpec]:
+    """Every registered check, by id (importing every check module registers them)."""
+    for name in check_modules():
+        importlib.import_module(name)
     return dict(sorted(REGISTRY.items()))

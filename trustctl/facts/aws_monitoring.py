@@ -2,7 +2,7 @@
 
 Tables: aws.cloudtrail.trail (one row per trail, in its home region), aws.cloudtrail.account (one row
 per account, from every region's trails), aws.config.recorder and aws.guardduty.detector (one row
-per ACCOUNT/REGION). The AWS Backup tables are in aws_backup.py and exported from here.
+per ACCOUNT/REGION). The AWS Backup tables are in aws_backup.py, a family of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.facts.aws_backup import NORMALIZERS as BACKUP_NORMALIZERS
 from trustctl.facts.base import DETAIL_ERRORS, Evidence, Normalizer, detail_errors, error_text, frame
 
 TRAILS = ("cloudtrail", "DescribeTrails")
@@ -256,5 +255,4 @@ NORMALIZERS: tuple[Normalizer, ...] = (
     Normalizer("aws.cloudtrail.account", "aws", (), build_accounts, regional=False),
     Normalizer("aws.config.recorder", "aws", (RECORDERS, RECORDER_STATUS), build_recorders, regional=True),
     Normalizer("aws.guardduty.detector", "aws", (DETECTORS,), build_detectors, regional=True),
-    *BACKUP_NORMALIZERS,
 )

@@ -15,8 +15,8 @@ from trustctl.config import Config
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
 from trustctl.facts.base import MEMBERS
-from trustctl.ids import CERTIFICATION_NAMES, FRAMEWORK_CERTIFICATIONS
 from trustctl.frameworks.readiness import Readiness
+from trustctl.ids import CERTIFICATION_NAMES, FRAMEWORK_CERTIFICATIONS
 from trustctl.trust.statements import AREAS, FAMILY_AREA, STATEMENTS
 
 Level = Literal["public", "nda"]

@@ -71,3 +71,6 @@ class BackupCollector:
             name = vault["BackupVaultName"]
             yield call(client, "describe_backup_vault", scope, BackupVaultName=name)
             yield from paginate(client, "list_recovery_points_by_backup_vault", scope, BackupVaultName=name)
+
+
+COLLECTORS: list[Any] = [BackupCollector()]

@@ -94,3 +94,6 @@ class IamCredentialReportCollector:
             )
             return Failure(outcome.call, error, outcome.observed_at)
         return Response(outcome.call, {**outcome.data, "Content": text}, outcome.observed_at)
+
+
+COLLECTORS: list[Any] = [IamAccountCollector(), IamCredentialReportCollector()]

@@ -51,4 +51,4 @@ class IdentityCenterCollector:
                 )
 
 
-COLLECTORS = [IdentityCenterCollector()]
+COLLECTORS: list[Any] = [IdentityCenterCollector()]

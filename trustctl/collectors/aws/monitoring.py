@@ -1,12 +1,11 @@
-"""Audit logging and detection evidence, per region: CloudTrail trails, AWS Config recorders, GuardDuty
-detectors, and (from backup.py) AWS Backup plans, vaults, recovery points and restore jobs."""
+"""Audit logging and detection evidence, per region: CloudTrail trails, AWS Config recorders and
+GuardDuty detectors (AWS Backup has its own module, backup.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from trustctl.collectors.aws.backup import BackupCollector
 from trustctl.collectors.aws.calls import call, paginate
 from trustctl.collectors.base import Outcome, Response, Scope
 
@@ -65,9 +64,4 @@ class GuardDutyCollector:
                     yield call(client, "get_detector", scope, DetectorId=detector_id)
 
 
-COLLECTORS: list[Any] = [
-    CloudTrailCollector(),
-    ConfigRecorderCollector(),
-    GuardDutyCollector(),
-    BackupCollector(),
-]
+COLLECTORS: list[Any] = [CloudTrailCollector(), ConfigRecorderCollector(), GuardDutyCollector()]

@@ -2,15 +2,20 @@
 
 The runner decides scope (accounts, regions); collectors only fetch. Each (account, region,
 service) gets its own client; every outcome goes to the evidence sink as it arrives.
+
+Collectors are found, not listed: every module of this package that defines `COLLECTORS` (a list of
+`AwsCollector` instances) contributes them, modules in name order, so a new service is a new module.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from trustctl.collectors.aws.accounts import (
     Account,
@@ -20,31 +25,46 @@ from trustctl.collectors.aws.accounts import (
     regions_for,
 )
 from trustctl.collectors.aws.clients import ClientFactory, default_region
-from trustctl.collectors.aws.iam import IamAccountCollector, IamCredentialReportCollector
 from trustctl.collectors.aws.identity_center import ClientPair
 from trustctl.collectors.aws.processes import remote_task, run_in_processes
-from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Outcome, Progress, Scope, now, store
+from trustctl.collectors.base import (
+    Collector,
+    EvidenceSink,
+    Failure,
+    NoProgress,
+    Outcome,
+    Progress,
+    Scope,
+    now,
+    store,
+)
 from trustctl.config import AwsConfig
 from trustctl.evidence.records import Call, CallError
 
 
-class AwsCollector(Protocol):
-    @property
-    def service(self) -> str: ...
+class AwsCollector(Collector, Protocol):
+    """A `Collector` of one AWS service; `is_global` ones run once per account, the others per region.
+
+    Optional: `operations` (when the API operations are not named like the IAM actions, as in S3),
+    `companion` (a second service whose client is passed with the first's as a ClientPair)."""
+
     @property
     def is_global(self) -> bool: ...
-    @property
-    def permissions(self) -> tuple[str, ...]: ...
 
-    def collect(self, client: Any, scope: Scope) -> Any: ...
+
+def collector_modules() -> list[str]:
+    """The name of every module of this package, sorted: where `default_collectors` looks."""
+    import trustctl.collectors.aws as package
+
+    return sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__))
 
 
 def default_collectors() -> list[AwsCollector]:
-    from trustctl.collectors.aws import compute, databases, identity_center, monitoring, storage
-
-    collectors: list[AwsCollector] = [IamAccountCollector(), IamCredentialReportCollector()]
-    for module in (storage, compute, databases, monitoring, identity_center):
-        collectors += module.COLLECTORS
+    """Every collector of every AWS collector module (its `COLLECTORS`), modules in name order. The order
+    is stable, so worker processes index into it (processes.RemoteTask); manifests sort their requests."""
+    collectors: list[AwsCollector] = []
+    for name in collector_modules():
+        collectors += getattr(importlib.import_module(name), "COLLECTORS", [])
     return collectors
 
 

@@ -4,12 +4,13 @@ One client sees a whole organization, folder or project. Every page is stored as
 shape of an asset export (snake_case top level, the resource's REST `data` untouched). Transient errors
 are retried; everything else (PermissionDenied, NotFound, retries exhausted, transport errors) is
 recorded as an evidence error naming the permission to grant, and the other calls still run.
+`CloudAssetCollector` is the `Collector`; `collect_gcp` runs it over `[gcp] scope` into a sink.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,17 @@ from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry, if_exception_type
 from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
 
-from trustctl.collectors.base import EvidenceSink, NoProgress, Progress, now
+from trustctl.collectors.base import (
+    EvidenceSink,
+    Failure,
+    NoProgress,
+    Outcome,
+    Progress,
+    Response,
+    Scope,
+    now,
+    store,
+)
 from trustctl.collectors.gcp.exports import normalize_asset, snake
 from trustctl.config import GcpConfig
 from trustctl.evidence.records import Call, CallError
@@ -146,19 +157,21 @@ class _Request:
             page=page,
         )
 
-    def run(self, client: Any, sink: EvidenceSink, retry: Retry, timeout: float) -> bool:
-        """Store every page; on a failure record it (at the page it stopped) and return False."""
+    @property
+    def label(self) -> str:
+        return f"gcp {self.scope} {self.operation} {self.parameters.get('content_type', '')}"
+
+    def run(self, client: Any, retry: Retry, timeout: float) -> Iterator[Outcome]:
+        """Every page as it arrives; on a failure, one Failure at the page it stopped, and no more."""
         page = 0
         try:
             pager = getattr(client, self.method)(request=self.body, retry=retry, timeout=timeout)
             pages: Iterable[Any] = pager.pages
             for page, response in enumerate(pages, start=1):
-                sink.record_response(self.call(page), self.convert(response), now())
+                yield Response(self.call(page), self.convert(response), now())
         except Exception as e:  # fail closed: every failure becomes an evidence error
             error = describe_error(e, self.operation, self.permission, self.scope)
-            sink.record_error(self.call(page + 1), error, now())
-            return False
-        return True
+            yield Failure(self.call(page + 1), error, now())
 
 
 def plan(settings: GcpConfig, scope: str) -> list[_Request]:
@@ -193,6 +206,25 @@ def plan(settings: GcpConfig, scope: str) -> list[_Request]:
     return requests
 
 
+class CloudAssetCollector:
+    """Resources, their IAM policies (with the folders and organization above) and a policy search,
+    over one organization, folder or project (the scope's `account`)."""
+
+    service = "cloudasset"
+    permissions = GCP_PERMISSIONS
+
+    def __init__(self, settings: GcpConfig) -> None:
+        self.settings = settings
+
+    def requests(self, scope: Scope) -> list[_Request]:
+        return plan(self.settings, scope.account)
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        retry = default_retry(self.settings.timeout)
+        for request in self.requests(scope):
+            yield from request.run(client, retry, self.settings.timeout)
+
+
 def _default_client() -> Any:
     from google.cloud.asset_v1 import AssetServiceClient
 
@@ -212,13 +244,21 @@ def collect_gcp(
             client = _default_client()
         except Exception as e:  # DefaultCredentialsError and the like: no call can run
             return _no_client(settings, sink, scope, e)
-    requests = plan(settings, scope)
-    retry = default_retry(settings.timeout)
+    collector = CloudAssetCollector(settings)
+    where = Scope("gcp", scope, "global")
+    requests = collector.requests(where)
+    keys = [(r.operation, r.parameters) for r in requests]
     progress.add(len(requests))
-    failed = 0
-    for request in requests:
-        failed += not request.run(client, sink, retry, settings.timeout)
-        progress.advance(f"gcp {scope} {request.operation} {request.parameters.get('content_type', '')}")
+    failed = advanced = 0
+    for outcome in collector.collect(client, where):
+        store(sink, outcome)
+        failed += isinstance(outcome, Failure)
+        # A request is done once the next one's outcomes arrive.
+        for request in requests[advanced : keys.index((outcome.call.operation, outcome.call.parameters))]:
+            progress.advance(request.label)
+            advanced += 1
+    for request in requests[advanced:]:
+        progress.advance(request.label)
     return failed
 
 

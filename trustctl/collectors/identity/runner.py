@@ -4,19 +4,33 @@ so a bad file changes nothing), then every SCIM app concurrently, into one run.
 Evidence layout (provider `identity`, region `global`): account `hr` holds the roster file and its
 people; `idp:NAME` each IdP export and its users; `scim:NAME` each app's user pages; `settings` the
 join rules used (domain aliases, the SSO each app declares).
+
+Each source is a `Collector`: `RosterCollector` and `IdpExportCollector` yield the files read
+beforehand (no client), `ScimCollector` (scim.py) one app's user pages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trustctl.collectors.base import EvidenceSink, Failure, NoProgress, Progress, now, store
+from trustctl.collectors.base import (
+    EvidenceSink,
+    Failure,
+    NoProgress,
+    Outcome,
+    Progress,
+    Response,
+    Scope,
+    now,
+    store,
+)
 from trustctl.collectors.identity.idp import read_idp_export
 from trustctl.collectors.identity.roster import read_roster
-from trustctl.collectors.identity.scim import list_users
+from trustctl.collectors.identity.scim import ScimCollector, system
 from trustctl.config import Config, IdpExport
 from trustctl.errors import ConfigError
 from trustctl.evidence.records import Call
@@ -43,6 +57,44 @@ class Prepared:
 
     roster: tuple[Path, bytes, list[dict[str, Any]]] | None = None
     idp: list[tuple[IdpExport, Path, bytes, list[dict[str, Any]]]] = field(default_factory=list)
+
+
+class RosterCollector:
+    """The HR roster: the file as read, and its people as parsed (read before the run began)."""
+
+    service = "hr"
+    permissions: tuple[str, ...] = ()  # a local file
+
+    def __init__(self, path: Path, data: bytes, people: list[dict[str, Any]]) -> None:
+        self.path, self.data, self.people = path, data, people
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        parameters = {"file": self.path.name}
+        yield Response(_call(scope.account, "hr", "RosterFile", parameters), self.data, now())
+        yield Response(_call(scope.account, "hr", "ImportRoster", parameters), {"people": self.people}, now())
+
+
+class IdpExportCollector:
+    """One IdP export: the file as read, and its users as parsed with the export's preset."""
+
+    service = "idp"
+    permissions: tuple[str, ...] = ()  # a local file
+
+    def __init__(self, export: IdpExport, path: Path, data: bytes, users: list[dict[str, Any]]) -> None:
+        self.export, self.path, self.data, self.users = export, path, data, users
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        name = self.path.name
+        yield Response(_call(scope.account, "idp", "ExportFile", {"file": name}), self.data, now())
+        yield Response(
+            _call(scope.account, "idp", "ImportUsers", {"file": name, "preset": self.export.preset}),
+            {"users": self.users},
+            now(),
+        )
+
+
+def _scope(account: str) -> Scope:
+    return Scope(PROVIDER, account, "global")
 
 
 def prepare(config: Config) -> Prepared:
@@ -88,25 +140,23 @@ def collect_identity(
         now(),
     )
     if prepared.roster is not None:
-        path, data, people = prepared.roster
-        sink.record_bytes(_call(HR, "hr", "RosterFile", {"file": path.name}), data, now())
-        sink.record_response(_call(HR, "hr", "ImportRoster", {"file": path.name}), {"people": people}, now())
+        for outcome in RosterCollector(*prepared.roster).collect(None, _scope(HR)):
+            store(sink, outcome)
     progress.advance("identity roster")
     for export, path, data, users in prepared.idp:
         account = f"idp:{export.name}"
-        sink.record_bytes(_call(account, "idp", "ExportFile", {"file": path.name}), data, now())
-        sink.record_response(
-            _call(account, "idp", "ImportUsers", {"file": path.name, "preset": export.preset}),
-            {"users": users},
-            now(),
-        )
+        for outcome in IdpExportCollector(export, path, data, users).collect(None, _scope(account)):
+            store(sink, outcome)
         progress.advance(f"identity {account}")
     failures = 0
+    collectors = [ScimCollector(app) for app in settings.scim]
     with ThreadPoolExecutor(
         max_workers=max(1, min(8, len(settings.scim))), thread_name_prefix="scim"
     ) as pool:
         for app, outcomes in zip(
-            settings.scim, pool.map(lambda a: list(list_users(a)), settings.scim), strict=True
+            settings.scim,
+            pool.map(lambda c: list(c.collect(None, _scope(system(c.app)))), collectors),
+            strict=True,
         ):
             for outcome in outcomes:
                 store(sink, outcome)

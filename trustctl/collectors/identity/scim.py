@@ -14,7 +14,7 @@ import httpx2
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import EnterpriseUser, ListResponse, ResourceType, ScimProvider, SearchRequest, User
 
-from trustctl.collectors.base import Failure, Outcome, Response, now
+from trustctl.collectors.base import Failure, Outcome, Response, Scope, now
 from trustctl.config import ScimApp
 from trustctl.evidence.records import Call, CallError
 
@@ -120,3 +120,16 @@ def _as_json(listed: Any) -> dict[str, Any]:
     if isinstance(listed, dict):
         return listed
     raise TypeError(f"unexpected SCIM response: {type(listed).__name__}")
+
+
+class ScimCollector:
+    """One SCIM app's users (the `Collector` for `[[identity.scim]]`); it makes its own HTTP client."""
+
+    service = "scim"
+    permissions = ("GET /Users",)  # a read-only token: the app's users, nothing else
+
+    def __init__(self, app: ScimApp) -> None:
+        self.app = app
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        return list_users(self.app)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, verdicts
 from trustctl.facts.aws_compute import TLS_PROTOCOLS, tls_rank
 
 PORTED = frozenset({"tcp", "udp", "6", "17"})
@@ -51,6 +51,7 @@ def ebs_default_encryption(regions: pd.DataFrame, ctx: Context) -> Verdicts:
     title="EBS volumes are encrypted",
     fix="Snapshot the volume, copy the snapshot with encryption, create a volume from the copy and swap "
     "it in; turn on EBS encryption by default.",
+    statement=Statement("encryption", "disk volumes", "are encrypted at rest"),
 )
 def ebs_volume_encrypted(volumes: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -69,6 +70,7 @@ def ebs_volume_encrypted(volumes: pd.DataFrame, ctx: Context) -> Verdicts:
     title="EBS snapshots are encrypted",
     fix="Copy the snapshot with Encrypted=true (`aws ec2 copy-snapshot --encrypted`), then delete the "
     "unencrypted one.",
+    statement=Statement("encryption", "disk snapshots", "are encrypted at rest"),
 )
 def ebs_snapshot_encrypted(snapshots: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -115,6 +117,7 @@ def _describe(rule: dict[str, Any], ports: list[int]) -> str:
     title="No admin or database port is open to the internet",
     fix="Remove the 0.0.0.0/0 and ::/0 ingress rules for admin and database ports; reach hosts through "
     "SSM Session Manager, a VPN or a narrow CIDR.",
+    statement=Statement("network", "firewall groups", "keep administrative ports closed to the internet"),
 )
 def open_admin_ports(groups: pd.DataFrame, ctx: Context) -> Verdicts:
     ports = sorted(set(ctx.policy.admin_ports))
@@ -145,6 +148,7 @@ def open_admin_ports(groups: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Load balancer listeners use TLS at or above the policy minimum",
     fix="Set the listener's SSL policy to one whose lowest protocol meets policy.min_tls_version "
     "(e.g. ELBSecurityPolicy-TLS13-1-2-2021-06); make HTTP listeners redirect to HTTPS.",
+    statement=Statement("encryption", "load balancer listeners", "require TLS 1.2 or later"),
 )
 def elb_tls_policy(listeners: pd.DataFrame, ctx: Context) -> Verdicts:
     minimum = ctx.policy.min_tls_version
@@ -191,6 +195,7 @@ def elb_tls_policy(listeners: pd.DataFrame, ctx: Context) -> Verdicts:
     title="EFS file systems are encrypted at rest",
     fix="EFS encryption is chosen at creation: create an encrypted file system, copy the data (AWS DataSync) "
     "and delete the unencrypted one.",
+    statement=Statement("encryption", "file systems", "are encrypted at rest"),
 )
 def efs_encrypted(file_systems: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, verdicts
 from trustctl.facts.base import DETAIL_ERRORS
 
 
@@ -44,6 +44,7 @@ def _what(row: Any) -> str:
     title="RDS storage is encrypted",
     fix="Encryption cannot be turned on in place: copy a snapshot with a KMS key, restore it, and "
     "switch the application to the encrypted copy.",
+    statement=Statement("encryption", "production databases", "are encrypted at rest"),
 )
 def rds_storage_encrypted(db: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -62,6 +63,7 @@ def rds_storage_encrypted(db: pd.DataFrame, ctx: Context) -> Verdicts:
     title="RDS automated backups are kept long enough",
     fix="Set BackupRetentionPeriod to at least policy.min_backup_retention_days (modify-db-instance or "
     "modify-db-cluster --backup-retention-period).",
+    statement=Statement("backup", "production databases", "keep automated backups as policy requires"),
 )
 def rds_backup_retention(db: pd.DataFrame, ctx: Context) -> Verdicts:
     minimum = ctx.policy.min_backup_retention_days
@@ -131,6 +133,7 @@ def _single_zone(r: Any) -> str:
     severity="medium",
     title="RDS databases survive the loss of an Availability Zone",
     fix="Turn on MultiAZ for the instance; for an Aurora cluster, add a reader in another Availability Zone.",
+    statement=Statement("backup", "production databases", "run across availability zones"),
 )
 def rds_multi_az(db: pd.DataFrame, ctx: Context) -> Verdicts:
     judged = production(db, ctx)
@@ -150,6 +153,7 @@ def rds_multi_az(db: pd.DataFrame, ctx: Context) -> Verdicts:
     title="RDS instances are not publicly accessible",
     fix="Set PubliclyAccessible to false (modify-db-instance --no-publicly-accessible) and reach the "
     "database through the VPC.",
+    statement=Statement("network", "databases", "are not publicly accessible"),
 )
 def rds_public_access(db: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -169,6 +173,7 @@ def rds_public_access(db: pd.DataFrame, ctx: Context) -> Verdicts:
     fix="Turn on point-in-time recovery (update-continuous-backups "
     "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true).",
     needs=("DescribeContinuousBackups",),
+    statement=Statement("backup", "tables", "have point-in-time recovery"),
 )
 def dynamodb_pitr(tables: pd.DataFrame, ctx: Context) -> Verdicts:
     judged = production(tables, ctx)
@@ -219,6 +224,7 @@ def _age(r: Any, ctx: Context) -> str:
     title="Customer-managed KMS keys rotate automatically",
     fix="Turn on automatic key rotation (enable-key-rotation); old material stays available to decrypt.",
     needs=("DescribeKey", "GetKeyRotationStatus", "ListAliases"),
+    statement=Statement("encryption", "encryption keys", "rotate automatically"),
 )
 def kms_key_rotation(keys: pd.DataFrame, ctx: Context) -> Verdicts:
     # AWS managed keys are rotated by AWS; imported and custom key store material cannot rotate

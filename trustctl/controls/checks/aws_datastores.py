@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, verdicts
 
 # Snapshots are backups themselves; AWS Backup protects the stores they come from.
 NOT_BACKUP_TARGETS = ("snapshot",)
@@ -21,6 +21,7 @@ NOT_BACKUP_TARGETS = ("snapshot",)
     fix="Move the data store to an allowed region (or delete it), or update policy.allowed_regions if "
     "the promise to customers changed.",
     needs=("GetBucketLocation",),
+    statement=Statement("isolation", "data stores", "are in the regions we promise"),
 )
 def allowed_regions(stores: pd.DataFrame, ctx: Context) -> Verdicts:
     allowed = sorted(ctx.policy.allowed_regions)
@@ -62,6 +63,7 @@ def _is_production(tags: Any, production_tag: str) -> bool:
         "GetBucketTagging",
         "GetBucketLocation",
     ),
+    statement=Statement("backup", "production data stores", "are covered by a backup plan"),
 )
 def plan_coverage(stores: pd.DataFrame, ctx: Context) -> Verdicts:
     production_tag = ctx.policy.production_tag

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, verdicts
 
 
 def _days_since(moments: pd.Series, ctx: Context) -> pd.Series:
@@ -20,6 +20,7 @@ def _days_since(moments: pd.Series, ctx: Context) -> pd.Series:
     severity="critical",
     title="Root user has MFA",
     fix="Sign in as the root user and assign an MFA device (hardware key preferred) in Security credentials.",
+    statement=Statement("access", "cloud accounts", "protect their root user with MFA"),
 )
 def root_mfa(root: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -37,6 +38,7 @@ def root_mfa(root: pd.DataFrame, ctx: Context) -> Verdicts:
     severity="critical",
     title="Root user has no access keys",
     fix="Delete the root user's access keys; use IAM roles for programmatic access.",
+    statement=Statement("access", "cloud accounts", "have no root access keys"),
 )
 def root_access_keys(root: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -61,6 +63,7 @@ def _unknown_user(row: Any) -> str:
     title="Console users have MFA",
     fix="Require MFA for the user (or move people to IAM Identity Center with MFA) and remove "
     "passwords that are not needed.",
+    statement=Statement("access", "console users", "sign in with MFA"),
 )
 def user_console_mfa(users: pd.DataFrame, ctx: Context) -> Verdicts:
     console = users[~users.in_report.astype(bool) | users.password_enabled.eq(True)]
@@ -90,6 +93,7 @@ def _active_key_ages(users: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     title="Access keys are rotated",
     fix="Create a new access key, move its users to it, then deactivate and delete the old one "
     "(better: replace long-lived keys with roles).",
+    statement=Statement("access", "access keys", "are rotated within policy"),
 )
 def access_key_age(users: pd.DataFrame, ctx: Context) -> Verdicts:
     limit = ctx.policy.max_access_key_age_days
@@ -188,6 +192,7 @@ def password_policy(accounts: pd.DataFrame, ctx: Context) -> Verdicts:
     title="No wildcard grants on every resource",
     fix="Replace `*` and `service:*` actions on Resource `*` with the actions and resources the principal "
     "needs (IAM Access Analyzer can generate a policy from activity).",
+    statement=Statement("access", "permission policies", "avoid unrestricted wildcards"),
 )
 def wildcard_policy(policies: pd.DataFrame, ctx: Context) -> Verdicts:
     broad = policies.wildcards.map(len) > 0
@@ -216,6 +221,7 @@ def wildcard_policy(policies: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Administrator access is exceptional",
     fix="Remove AdministratorAccess and `*:*` grants; keep at most a break-glass role and waive it "
     "with an owner and expiry.",
+    statement=Statement("access", "identities", "hold no unrestricted administrator access"),
 )
 def admin_access(principals: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, verdicts
 
 
 def _date(moment: Any) -> str:
@@ -21,6 +21,7 @@ def _date(moment: Any) -> str:
     title="A multi-region trail records management events",
     fix="Create a multi-region trail (or an organization trail) that records management events, and "
     "start logging on it.",
+    statement=Statement("logging", "cloud accounts", "record administrative activity in every region"),
 )
 def cloudtrail_multi_region(accounts: pd.DataFrame, ctx: Context) -> Verdicts:
     ok = pd.Series(
@@ -55,6 +56,7 @@ def cloudtrail_multi_region(accounts: pd.DataFrame, ctx: Context) -> Verdicts:
     fix="Enable log file validation on the trail (EnableLogFileValidation) so that CloudTrail writes "
     "signed digest files.",
     needs=(),
+    statement=Statement("logging", "audit trails", "are tamper-evident"),
 )
 def cloudtrail_log_validation(trails: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -91,6 +93,7 @@ def cloudtrail_encrypted(trails: pd.DataFrame, ctx: Context) -> Verdicts:
     title="AWS Config records every supported resource type",
     fix="Create a configuration recorder recording all supported resource types, give it a delivery "
     "channel, and start it.",
+    statement=Statement("logging", "regions", "record configuration changes"),
 )
 def config_recorder(regions: pd.DataFrame, ctx: Context) -> Verdicts:
     def failed(r: Any) -> str:
@@ -121,6 +124,7 @@ def config_recorder(regions: pd.DataFrame, ctx: Context) -> Verdicts:
     severity="high",
     title="GuardDuty is enabled in every region",
     fix="Enable GuardDuty in the region (best: for the whole organization from a delegated administrator).",
+    statement=Statement("logging", "regions", "have threat detection on"),
 )
 def guardduty_enabled(regions: pd.DataFrame, ctx: Context) -> Verdicts:
     table = regions.assign(
@@ -149,6 +153,7 @@ def guardduty_enabled(regions: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Backed-up resources have a recent recovery point",
     fix="Find why the backup jobs of the resource fail or stopped (AWS Backup console, Jobs) and make "
     "sure a backup plan rule runs at least daily.",
+    statement=Statement("backup", "backed-up resources", "have a recent recovery point"),
 )
 def recent_recovery_point(resources: pd.DataFrame, ctx: Context) -> Verdicts:
     limit = ctx.policy.max_recovery_point_age_hours
@@ -188,6 +193,7 @@ def recent_recovery_point(resources: pd.DataFrame, ctx: Context) -> Verdicts:
     fix="Put a vault lock on the vault (PutBackupVaultLockConfiguration) with MinRetentionDays of at "
     "least policy.min_backup_retention_days, and a ChangeableForDays to make it immutable.",
     needs=("DescribeBackupVault",),
+    statement=Statement("backup", "backup vaults", "are locked against deletion"),
 )
 def vault_lock(vaults: pd.DataFrame, ctx: Context) -> Verdicts:
     minimum = ctx.policy.min_backup_retention_days
@@ -229,6 +235,7 @@ def vault_lock(vaults: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Restores are tested",
     fix="Create an AWS Backup restore testing plan for the region's protected resources (or run and "
     "record a restore) at least every policy.max_days_since_restore_test days.",
+    statement=Statement("backup", "regions with backups", "had a successful restore test"),
 )
 def restore_tested(regions: pd.DataFrame, ctx: Context) -> Verdicts:
     limit = ctx.policy.max_days_since_restore_test

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, verdicts
 
 KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
 BLOCK_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -38,6 +38,7 @@ def _encryption(row: Any) -> str:
     fix="Set default encryption to SSE-KMS (aws:kms) with a customer managed key on buckets carrying "
     "a tag in policy.kms_required_tags.",
     needs=("GetBucketEncryption",),
+    statement=Statement("encryption", "storage buckets", "are encrypted at rest"),
 )
 def s3_default_encryption(buckets: pd.DataFrame, ctx: Context) -> Verdicts:
     required = _required_tags(ctx)
@@ -77,6 +78,7 @@ def s3_default_encryption(buckets: pd.DataFrame, ctx: Context) -> Verdicts:
     fix='Add a bucket policy statement: Effect Deny, Principal "*", Action "s3:*", Resource the bucket '
     'and bucket/*, Condition {"Bool": {"aws:SecureTransport": "false"}}.',
     needs=("GetBucketPolicy",),
+    statement=Statement("encryption", "storage buckets", "refuse unencrypted connections"),
 )
 def s3_tls_only(buckets: pd.DataFrame, ctx: Context) -> Verdicts:
     def failed(r: Any) -> str:
@@ -170,6 +172,7 @@ def _public_access(r: Any) -> tuple[bool | None, str]:
     fix="Turn on all four S3 Block Public Access settings for the account (preferred) or the bucket.",
     # Either block can be enough on its own, so a failed read of one is weighed in the check.
     needs=(),
+    statement=Statement("network", "storage buckets", "block public access"),
 )
 def s3_public_access_block(buckets: pd.DataFrame, ctx: Context) -> Verdicts:
     found = [_public_access(r) for r in buckets.itertuples(index=False)]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, judge_rows, verdicts
+from trustctl.controls.registry import Context, Statement, Verdicts, check, judge_rows, verdicts
 from trustctl.facts.base import present
 
 
@@ -41,6 +41,7 @@ def _leaver_verdict(row: Any, sla: int) -> tuple[bool, str]:
     title="Leavers' accounts are deactivated in every system within the deprovisioning SLA",
     fix="Deactivate the account now; then automate removal (SCIM deprovisioning from the IdP, IAM "
     "Identity Center instead of IAM users) so leavers lose access within policy.deprovision_sla_hours.",
+    statement=Statement("people", "leaver accounts", "were removed within our deprovisioning SLA"),
 )
 def leaver_access_removed(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     sla = ctx.policy.deprovision_sla_hours
@@ -59,6 +60,7 @@ def leaver_access_removed(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Every active person has MFA (2-step verification) enrolled in the identity provider",
     fix="Have the person enrol a second factor (a security key or an authenticator app), then enforce "
     "MFA in the IdP's sign-on policy so no one can skip it.",
+    statement=Statement("access", "staff members", "have multi-factor authentication enrolled"),
 )
 def mfa_enrolled(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     return verdicts(
@@ -105,6 +107,7 @@ def _sso_reason(row: Any, ok: bool | None) -> str:
     title="People reach AWS, GCP and SaaS apps through single sign-on, not local passwords",
     fix="Remove the IAM user's console password and give the person access through IAM Identity Center; "
     "grant GCP roles to IdP-managed identities or groups; enforce SAML/OIDC sign-in in each app.",
+    statement=Statement("access", "sign-in paths", "go through single sign-on"),
 )
 def sso_enforced(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     return judge_rows(rows, lambda row: (present(row.sso), _sso_reason(row, present(row.sso))))
@@ -118,6 +121,7 @@ def sso_enforced(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Every active account belongs to a person on the HR roster",
     fix="Find the account's owner: add them to the roster, map the address with [identity] "
     "domain_aliases, or deactivate the account.",
+    statement=Statement("people", "active accounts", "belong to a current staff member"),
 )
 def orphan_accounts(accounts: pd.DataFrame, ctx: Context) -> Verdicts:
     active = accounts[accounts.active.astype(bool)]

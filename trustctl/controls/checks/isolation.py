@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from trustctl.controls.registry import Context, Verdicts, check, judge_rows
+from trustctl.controls.registry import Context, Statement, Verdicts, check, judge_rows
 
 Judge = Callable[[Any, Context], tuple[bool | None, str]]
 
@@ -75,6 +75,7 @@ def _dedicated(row: Any, ctx: Context) -> tuple[bool | None, str]:
     title="Each tenant's data is isolated at the level promised (shared, database, account)",
     fix="Move the tenant's data into the compartments promised (its own databases or its own accounts), "
     "or correct the isolation level in [[tenants]] to what the contract says.",
+    statement=Statement("isolation", "customers", "are isolated at the level promised to them"),
 )
 def tenant_dedicated(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     return _apply(rows, ctx, _dedicated)
@@ -112,6 +113,7 @@ def _cmk(row: Any, ctx: Context) -> tuple[bool | None, str]:
     title="Tenants that require it have their data encrypted with customer-managed keys of their own",
     fix="Create a KMS key per tenant and re-encrypt the tenant's stores with it (snapshot and restore for "
     "volumes and databases, a copy for buckets).",
+    statement=Statement("encryption", "customers requiring their own keys", "have keys of their own"),
 )
 def tenant_cmk(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     wanted = rows[rows.require_cmk.astype(bool)]
@@ -148,6 +150,7 @@ def _residency(row: Any, ctx: Context) -> tuple[bool | None, str]:
     title="Each tenant's data stays in the regions promised to it",
     fix="Move the stores outside the tenant's regions (or their replicas) back into them, and restrict "
     "the tenant's accounts with a region-deny SCP.",
+    statement=Statement("isolation", "customers", "have their data in their own regions"),
 )
 def tenant_residency(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     wanted = rows[[bool(_allowed(r, ctx)) for r in rows.itertuples(index=False)]]
@@ -196,6 +199,7 @@ def _backups(row: Any, ctx: Context) -> tuple[bool | None, str]:
     title="Each tenant's data stores are covered by backups meeting policy",
     fix="Assign the tenant's stores to an AWS Backup plan (by tag), or enable automated backups and "
     "point-in-time recovery with the policy's retention.",
+    statement=Statement("backup", "customers", "have every data store backed up"),
 )
 def tenant_backups(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     return _apply(rows, ctx, _backups)
