@@ -59,6 +59,7 @@ class BuiltPacket:
 def signing_key(config: Config, locker: Locker) -> Any:
     """The configured signing key, refused unless it is the locker's own."""
     key = signing.signing_key(config.key_path)
+    locker.public_key()  # a damaged public-key.pem is named as such, not as a key mismatch
     if signing.public_pem(key) != locker.public_key_pem():
         raise SigningKeyError(
             f"{config.key_path}: this key did not create the locker {locker.root} (public keys differ).",
@@ -220,7 +221,7 @@ def build_model(
         generated_at=now,
         tool_version=__version__,
         locker_head=locker.manifest_digest(index.ordered_runs(locker)[-1]),
-        key=signing.fingerprint(signing.load_public_key(locker.public_key_pem())),
+        key=signing.fingerprint(locker.public_key()),
         scope=model.scope(observations, effective),
         readiness=state,
         requirements=model.requirement_views(state, results, chosen),

@@ -98,7 +98,7 @@ def assessment(
             completed_at=manifest.completed_at,
             sequence=manifest.sequence,
             digest=locker.manifest_digest(manifest.run_id),
-            key=signing.fingerprint(signing.load_public_key(locker.public_key_pem())),
+            key=signing.fingerprint(locker.public_key()),
             providers=tuple(manifest.providers),
             errors=len(manifest.errors),
             as_of=evidence.as_of,
