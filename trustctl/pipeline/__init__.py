@@ -15,7 +15,6 @@ from trustctl.pipeline.assess import (
     check_report,
     evaluate_run,
     latest_evidence,
-    tenant_figures,
 )
 from trustctl.pipeline.outputs import (
     export_oscal,
@@ -34,7 +33,6 @@ from trustctl.pipeline.steps import (
     collect,
     init,
     key_fingerprint,
-    list_documents,
     load,
     open_locker,
     providers_to_collect,
@@ -59,7 +57,6 @@ __all__ = [
     "key_fingerprint",
     "latest_evidence",
     "leavers",
-    "list_documents",
     "load",
     "open_locker",
     "packet",
@@ -68,7 +65,6 @@ __all__ = [
     "read_documents",
     "roadmap",
     "status",
-    "tenant_figures",
     "trust_report",
     "verify",
     "verify_packet",

@@ -1,12 +1,14 @@
 """Every output from one assessment: status, leavers, the trust report, OSCAL, the roadmap, the packet.
 
-Each takes an Assessment when the caller already has one (the demo evaluates once for all of them)."""
+Each takes an Assessment when the caller already has one (the demo evaluates once for all of them).
+The report modules are imported where they are used: every command imports the pipeline, and the
+packet, OSCAL, roadmap and trust report modules cost most of a second to load."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from trustctl import __version__
 from trustctl.assessment import Assessment
@@ -21,18 +23,14 @@ from trustctl.facts.base import Evidence
 from trustctl.facts.load import build_facts
 from trustctl.frameworks.loader import load_frameworks
 from trustctl.frameworks.readiness import Readiness
-from trustctl.packet import build as packet_build
-from trustctl.packet import period
-from trustctl.packet.model import Packet
 from trustctl.pipeline.assess import assessment, evaluate_run
 from trustctl.pipeline.steps import open_locker
-from trustctl.reports import oscal
-from trustctl.roadmap import build as roadmap_build
-from trustctl.roadmap.costs import SHIPPED, load_costs
-from trustctl.roadmap.gap import frameworks_needed
-from trustctl.roadmap.pipeline_csv import load_pipeline
-from trustctl.trust import model as trust_model
-from trustctl.trust import render as trust_render
+
+if TYPE_CHECKING:
+    from trustctl.packet import period
+    from trustctl.packet.build import BuiltPacket
+    from trustctl.packet.model import Packet
+    from trustctl.roadmap.build import Roadmap
 
 
 def status(
@@ -67,6 +65,9 @@ def trust_report(
     complete = assessed is not None and set(load_frameworks()) <= set(assessed.readiness)
     if assessed is None or not complete or assessed.today != assessed.run.as_of.date():
         assessed = assessment(config, judge_on_evidence_day=True)
+    from trustctl.trust import model as trust_model
+    from trustctl.trust import render as trust_render
+
     report = trust_model.build_report(
         config,
         assessed,
@@ -81,6 +82,8 @@ def export_oscal(config: Config, framework_id: str, assessed: Assessment | None 
     """OSCAL assessment results for one framework, from one evaluation."""
     if assessed is None or framework_id not in assessed.readiness:
         assessed = assessment(config, [framework_id])
+    from trustctl.reports import oscal
+
     return oscal.render(
         assessed.readiness[framework_id],
         list(assessed.results),
@@ -102,8 +105,13 @@ def roadmap(
     currency: str = "USD",
     as_of: date | None = None,
     assessed: Assessment | None = None,
-) -> roadmap_build.Roadmap:
+) -> Roadmap:
     """The roadmap: the sales pipeline and costs are read and checked first, then the gap is measured."""
+    from trustctl.roadmap import build as roadmap_build
+    from trustctl.roadmap.costs import SHIPPED, load_costs
+    from trustctl.roadmap.gap import frameworks_needed
+    from trustctl.roadmap.pipeline_csv import load_pipeline
+
     deals = load_pipeline(pipeline_path, preset, columns)
     costs = load_costs(costs_path)
     source = str(costs_path) if costs_path else SHIPPED
@@ -151,6 +159,8 @@ def packet_model(
         chain = list((assessed or assessment(config, [])).leavers)
     except NoEvidenceError:
         chain = []  # the packet says what is missing
+    from trustctl.packet import build as packet_build
+
     return packet_build.build_model(
         config,
         framework_id,
@@ -173,9 +183,11 @@ def packet(
     out: Path | None = None,
     now: datetime | None = None,
     assessed: Assessment | None = None,
-) -> packet_build.BuiltPacket:
+) -> BuiltPacket:
     """The audit packet for one framework and period, signed with the locker's own key."""
     locker = open_locker(config)
+    from trustctl.packet import build as packet_build
+
     key = packet_build.signing_key(config, locker)
     model, included = packet_model(
         config,

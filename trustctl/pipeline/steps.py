@@ -250,11 +250,6 @@ def add_document(
     return document
 
 
-def list_documents(config: Config) -> list[Document]:
-    locker = open_locker(config)
-    return documents.documents_in(locker, locker.document_runs())
-
-
 def read_documents(config: Config) -> documents.Found:
     """Every document with what could not be read of them (an earlier version's out-of-bounds values)."""
     locker = open_locker(config)
