@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Ran
-from trustctl.config import FrameworksConfig
+from trustctl.config import AddressableDecision, FrameworkScope
 from trustctl.controls.results import Result, Severity, Status
 from trustctl.evidence.documents import Document, parse_duration
 from trustctl.frameworks.models import ControlLink, Framework, Requirement
 from trustctl.frameworks.readiness import readiness
+from trustctl.frameworks.rules import Rules
 
 Cli = Callable[..., Ran]
 TODAY = date(2026, 11, 24)
@@ -81,6 +82,9 @@ FRAMEWORK = Framework(
         req("DOC_EXPIRED", [("GOV-03", "full")]),
         req("DIRECT_DOC", [], ["risk-assessment"]),
         req("NOT_APPLICABLE", [("NET-03", "full")]),
+        req("PARTIAL_AND_OWN_DOC", [("AC-02", "partial")], ["risk-assessment"]),
+        req("PARTIAL_DOC_CONTROL", [("GOV-01", "partial")]),
+        req("PARTIAL_SAME_DOC", [("GOV-01", "partial")], ["policy"]),
     ],
 )
 RESULTS = [
@@ -94,15 +98,20 @@ DOCS = [
     document("policy", "GOV-01", date(2026, 3, 1)),
     document("board-minutes", "GOV-03", date(2025, 1, 1)),
     document("org-chart", "GOV-03", date(2026, 1, 1)),
-    document("risk-assessment", "GOV-02", date(2026, 1, 1), requirements=["t:DIRECT_DOC"]),
+    document(
+        "risk-assessment",
+        "GOV-02",
+        date(2026, 1, 1),
+        requirements=["t:DIRECT_DOC", "t:PARTIAL_AND_OWN_DOC"],
+    ),
 ]
 
 
 def test_readiness_by_hand() -> None:
-    r = readiness(FRAMEWORK, FrameworksConfig(), RESULTS, DOCS, TODAY)
+    r = readiness(FRAMEWORK, Rules(), RESULTS, DOCS, TODAY)
     got = {q.id: q.status for q in r.requirements}
     assert got == {
-        "MET": "met",  # full-coverage control passes (a waiver counts as an accepted exception)
+        "MET": "met",  # full-coverage control passes (a waiver is an accepted exception, counted apart)
         "PARTIAL": "partial",  # partial coverage alone never makes it met
         "NOT_MET": "not_met",
         "ERROR": "error",  # never a pass when evidence is missing
@@ -113,14 +122,36 @@ def test_readiness_by_hand() -> None:
         "DOC_EXPIRED": "needs_document",  # board minutes expired on 2026-01-01: counts as missing
         "DIRECT_DOC": "met",  # added with --requirement t:DIRECT_DOC
         "NOT_APPLICABLE": "not_applicable",
+        # partial automation plus a document of its own that covers the rest
+        "PARTIAL_AND_OWN_DOC": "met",
+        # a partial link to a document-only control: its fresh policy covers part, nothing the rest
+        "PARTIAL_DOC_CONTROL": "partial",
+        # the policy it asks for is the partial control's own (filed against GOV-01, not for this
+        # requirement): it covers the part GOV-01 covers, not the rest
+        "PARTIAL_SAME_DOC": "partial",
     }
-    assert r.counts["met"] == 3 and r.counts["not_met"] == 2 and sum(r.counts.values()) == 11
-    # automated links judged: AC-02 x4 pass (MET, PARTIAL, NOT_MET, NEEDS_DOC), IAM-01 x2 fail,
-    # CRY-01 x2 error, LOG-01 x1 no evidence -> 4 of 9
-    assert r.automated_percent == 44.4
+    assert r.counts["met"] == 4 and r.counts["not_met"] == 2 and sum(r.counts.values()) == 14
+    same = next(q for q in r.requirements if q.id == "PARTIAL_SAME_DOC")
+    assert "docs add --requirement t:PARTIAL_SAME_DOC --kind policy" in same.reason
+    basis = {q.id: q.basis for q in r.requirements if q.status == "met"}
+    assert basis == {
+        "MET": "evidenced",
+        "DOC_FRESH": "declared",
+        "DIRECT_DOC": "declared",
+        "PARTIAL_AND_OWN_DOC": "mixed",
+    }
+    assert r.basis == {"evidenced": 1, "declared": 2, "mixed": 1}
+    assert {q.id for q in r.declared} == {"DOC_FRESH", "DIRECT_DOC", "PARTIAL_AND_OWN_DOC"}
+    met = next(q for q in r.requirements if q.id == "MET")
+    assert met.exceptions == 1 and "1 accepted exception" in met.reason
+    assert [x.resource for x in r.exceptions] == ["w"]
+    # automated links judged: AC-02 x5 pass (MET, PARTIAL, NOT_MET, NEEDS_DOC, PARTIAL_AND_OWN_DOC),
+    # IAM-01 x2 fail, CRY-01 x2 error, LOG-01 x1 no evidence -> 5 of 10
+    assert r.automated_percent == 50.0
     # documents asked: NEEDS_DOC policy (missing), GOV-01 policy (fresh), GOV-03 board-minutes (expired),
-    # GOV-03 org-chart (fresh), DIRECT_DOC risk-assessment (fresh) -> 3 of 5
-    assert r.documents_percent == 60.0
+    # GOV-03 org-chart (fresh), DIRECT_DOC and PARTIAL_AND_OWN_DOC risk-assessment (fresh, filed with
+    # --requirement for both), PARTIAL_DOC_CONTROL and PARTIAL_SAME_DOC policy (fresh) -> 6 of 8
+    assert r.documents_percent == 75.0
     expired = next(q for q in r.requirements if q.id == "DOC_EXPIRED")
     assert [(d.kind, d.status) for d in expired.documents] == [
         ("board-minutes", "expired"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import tomllib
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -113,6 +114,7 @@ class IdentityConfig(_Model):
 
 TAG_PATTERN = r"^[^=]+=.*$"
 MAX_DAYS = 36500  # a century: longer periods are typos, and would overflow date arithmetic
+MAX_WAIVER_DAYS = 1095  # three years: an exception that long is a decision, not a waiver
 ADMIN_PORTS = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 
 
@@ -134,6 +136,11 @@ class PolicyConfig(_Model):
     production_tag: Annotated[str, Field(pattern=r"^$|" + TAG_PATTERN)] = ""
     # A leaver's access must be removed from every system within this many hours of termination.
     deprovision_sla_hours: int = Field(default=24, ge=1, le=MAX_DAYS * 24)
+    # A waiver may last at most this many days from the day it was granted (or from today).
+    max_waiver_days: int = Field(default=365, ge=1, le=MAX_WAIVER_DAYS)
+    # Per document kind, a shorter maximum review period than the catalog's (only downward):
+    # e.g. { policy = 180 }. Unknown kinds and longer periods are refused when the config is loaded.
+    document_review_days: dict[str, Annotated[int, Field(ge=1, le=MAX_DAYS)]] = {}
 
 
 SOC2_CATEGORIES = ("security", "availability", "confidentiality", "processing_integrity", "privacy")
@@ -232,9 +239,44 @@ class Waiver(_Model):
     reason: str = Field(min_length=1)
     owner: SingleLine
     expires: BoundedDate
+    granted: BoundedDate | None = None  # the day the exception was approved; its duration counts from it
+
+    @model_validator(mode="after")
+    def _granted_before_expiry(self) -> Waiver:
+        if self.granted is not None and self.granted >= self.expires:
+            raise ValueError("granted must be before expires")
+        return self
+
+    def duration_days(self, today: date) -> int:
+        """Days from the grant (or, without one, from today) to the expiry."""
+        return (self.expires - (self.granted or today)).days
 
     def matches(self, check: str, resource: str) -> bool:
         return fnmatch.fnmatchcase(check, self.check) and fnmatch.fnmatchcase(resource, self.resource)
+
+
+class AddressableDecision(_Model):
+    """The 45 CFR 164.306(d)(3) decision on a HIPAA addressable implementation specification."""
+
+    # implemented: judged on its evidence as usual; alternative: an equivalent measure is in place
+    # instead (say which); not_reasonable: neither is reasonable and appropriate, with the reason.
+    decision: Literal["implemented", "alternative", "not_reasonable"]
+    reason: SingleLine = Field(min_length=1)
+    alternative: SingleLine = ""
+
+    @model_validator(mode="after")
+    def _alternative_named(self) -> AddressableDecision:
+        if self.decision == "alternative" and not self.alternative.strip():
+            raise ValueError("decision 'alternative' needs alternative = the equivalent measure in place")
+        return self
+
+
+class FrameworkScope(_Model):
+    """What the organization declares about a framework's requirements: which do not apply, and why;
+    for HIPAA, its decision on each addressable specification."""
+
+    not_applicable: dict[str, Annotated[str, Field(min_length=1)]] = {}  # requirement id -> justification
+    addressable: dict[str, AddressableDecision] = {}
 
 
 class Config(_Model):
@@ -249,6 +291,9 @@ class Config(_Model):
     tenants: list[TenantConfig] = []
     trust: TrustConfig = TrustConfig()
     waiver: list[Waiver] = []
+    # [scope.FRAMEWORK]: requirements not applicable (with a justification) and HIPAA addressable decisions;
+    # the ids are checked against the catalogs when the config is loaded (trustctl.frameworks.applicability).
+    scope: dict[str, FrameworkScope] = {}
     # Not read from the file: where it was, and a hash of its bytes for run manifests.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
     digest: str = Field(default="", exclude=True)
@@ -262,6 +307,22 @@ class Config(_Model):
                 raise ValueError(f"duplicate waiver for {w.check} {w.resource}")
             seen.add((w.check, w.resource))
         return waivers
+
+    @model_validator(mode="after")
+    def _waivers_bounded(self) -> Config:
+        """An exception has an end: no waiver may last longer than [policy] max_waiver_days."""
+        today = datetime.now(UTC).date()
+        limit = self.policy.max_waiver_days
+        for number, w in enumerate(self.waiver, start=1):
+            days = w.duration_days(today)
+            if days > limit:
+                since = f"granted {w.granted}" if w.granted else f"today ({today})"
+                raise ValueError(
+                    f"[[waiver]] #{number} ({w.check} {w.resource}) expires {w.expires}, {days} days after "
+                    f"{since}; at most [policy] max_waiver_days ({limit}): set an earlier expires, and "
+                    "renew the exception when it is reviewed"
+                )
+        return self
 
     @property
     def base_dir(self) -> Path:
@@ -278,6 +339,8 @@ class Config(_Model):
 
 def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error["loc"])
+    if not where:
+        return error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"unknown key '{where}'; remove it or check its spelling (see README, Configuration)"
     if error["type"] == "missing":
@@ -366,6 +429,8 @@ admin_ports = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 min_tls_version = "TLSv1.2"
 production_tag = ""                      # e.g. "environment=production"; empty: every data store
 deprovision_sla_hours = 24               # leavers' access removed everywhere within this many hours
+max_waiver_days = 365                    # no [[waiver]] may last longer (from granted, or from today)
+# document_review_days = {{ policy = 180 }}  # review documents more often than the catalog's maximum
 
 [frameworks]
 soc2_categories = ["security"]           # add availability, confidentiality, processing_integrity, privacy
@@ -374,10 +439,17 @@ soc2_categories = ["security"]           # add availability, confidentiality, pr
 # Certifications held now, for `trustctl roadmap` (soc2_type1, soc2_type2, soc3, iso27001, hipaa, ferpa):
 # soc2_type2 = {{ issued = 2026-01-15, expires = 2027-01-15 }}  # expires: default issued + validity
 
+# [scope.iso27001_2022]                  # requirements that do not apply, each with its justification
+# not_applicable = {{ "7.5" = "No offices: staff work remotely; AWS holds the data centres (see AC-06)" }}
+# [scope.hipaa_security.addressable."164.312(a)(2)(iv)"]  # the 164.306(d)(3) decision, with its reason
+# decision = "implemented"               # or "alternative" (with alternative = "..."), "not_reasonable"
+# reason = "ePHI is stored only in encrypted data stores"
+
 # [[waiver]]
 # check = "aws.iam.admin_access"
 # resource = "arn:aws:iam::*:role/BreakGlass"
 # reason = "Break-glass role, used only under the incident procedure"
 # owner = "security@example.com"
+# granted = 2026-12-01                   # the duration (at most max_waiver_days) counts from here
 # expires = 2027-06-30
 """

@@ -23,11 +23,19 @@ class Control(BaseModel):
     documents: list[str] = []  # document kinds that evidence the control (policy, training-record, ...)
 
 
+class DocumentKind(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_review_days: int = Field(ge=1, le=3650)  # the longest review period an auditor accepts
+    description: str
+
+
 class Catalog(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     controls: list[Control]
     redirects: dict[str, str] = {}
+    document_kinds: dict[str, DocumentKind] = {}
 
     def get(self, control_id: str) -> Control:
         control_id = self.redirects.get(control_id, control_id)
@@ -53,4 +61,10 @@ def load_catalog() -> Catalog:
     for control in catalog.controls:
         if control.family not in FAMILIES or not control.id.startswith(control.family + "-"):
             raise TrustctlError(f"trustctl/controls/catalog.yaml: {control.id} is not in a known family.")
+        unknown = sorted(set(control.documents) - set(catalog.document_kinds))
+        if unknown:
+            raise TrustctlError(
+                f"trustctl/controls/catalog.yaml: {control.id} names document kinds {', '.join(unknown)} "
+                "that document_kinds does not define."
+            )
     return catalog

@@ -14,6 +14,7 @@ reported: neither stops a report.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,26 @@ def parse_duration(text: str) -> int:
             "give the interval at which the document is really reviewed."
         )
     return days
+
+
+def check_review_limit(kind: str, days: int, limit: int | None, text: str) -> int:
+    """--review-every within the longest period an auditor accepts for the kind (the catalog's maximum,
+    or the shorter [policy] document_review_days)."""
+    if limit is not None and days > limit:
+        raise InputError(
+            f"--review-every {text}: {kind} documents must be reviewed at least every {limit} days; "
+            f"give --review-every {limit}d or less (the catalog's maximum, or [policy] document_review_days)."
+        )
+    return days
+
+
+def judged_by(document: Document, limits: Mapping[str, int]) -> Document:
+    """The document as readiness judges it: its review period capped at its kind's maximum, so that a file
+    stored with a longer one (or under a looser policy) is due when the current rules say so."""
+    limit = limits.get(document.kind)
+    if limit is None or document.review_every_days <= limit:
+        return document
+    return document.model_copy(update={"review_every_days": limit})
 
 
 def check_approved(approved: date, today: date) -> date:
@@ -163,8 +184,11 @@ class Found:
     problems: list[str] = field(default_factory=list)
 
 
-def read_documents(locker: Locker, manifests: list[Manifest]) -> Found:
-    """Every document added in these runs, oldest first; a later copy of a file replaces the earlier one.
+def read_documents(
+    locker: Locker, manifests: list[Manifest], limits: Mapping[str, int] | None = None
+) -> Found:
+    """Every document added in these runs, oldest first; a later copy of a file replaces the earlier one;
+    with `limits` (kind -> max review days), each is judged by at most its kind's maximum (`judged_by`).
 
     Metadata that cannot be read (damaged, missing, or not a document) is left out and described in
     `problems`: a signed run cannot be changed, so it must not stop every report that reads documents.
@@ -192,13 +216,15 @@ def read_documents(locker: Locker, manifests: list[Manifest]) -> Found:
                         f"{where}: document {document.name!r} is out of bounds ({document.problem}); "
                         "it counts as expired: add it again with `trustctl docs add`"
                     )
-                found[(document.name, document.kind, document.control)] = document
+                found[(document.name, document.kind, document.control)] = judged_by(document, limits or {})
     return Found(list(found.values()), problems)
 
 
-def documents_in(locker: Locker, manifests: list[Manifest]) -> list[Document]:
+def documents_in(
+    locker: Locker, manifests: list[Manifest], limits: Mapping[str, int] | None = None
+) -> list[Document]:
     """The documents of `read_documents`, without its problems (those out of bounds count as expired)."""
-    return read_documents(locker, manifests).documents
+    return read_documents(locker, manifests, limits).documents
 
 
 def document_calls(document_name: str) -> tuple[Call, Call]:

@@ -20,6 +20,7 @@ from trustctl.evidence.locker import PUBLIC_KEY, Locker, utc_now
 from trustctl.evidence.records import RequestRecord
 from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import readiness
+from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import scoped_requirements
 from trustctl.packet import bundle, html, model, period
 from trustctl.packet.workbook import write_workbook
@@ -186,14 +187,17 @@ def build_model(
         period.RunPoint(m, parse_utc(m.completed_at), locker.manifest_digest(m.run_id))
         for m in locker.document_runs()
     ]
+    rules = rules_of(config)
     effective = [
-        d for d in docs.documents_in(locker, [p.manifest for p in document_runs]) if d.approved <= chosen.end
+        d
+        for d in docs.documents_in(locker, [p.manifest for p in document_runs], rules.review_limits)
+        if d.approved <= chosen.end
     ]
     citing = [
         p for p in document_runs if any(d in effective for d in docs.documents_in(locker, [p.manifest]))
     ]
     final = observations[-1]
-    state = readiness(framework, config.frameworks, final.results, effective, chosen.end)
+    state = readiness(framework, rules, final.results, effective, chosen.end)
     results = [r for r in final.results if r.requirements.get(framework.id)]
     controls = sorted(
         {link.id for q in scoped_requirements(framework, config.frameworks) for link in q.controls}

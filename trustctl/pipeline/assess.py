@@ -24,6 +24,7 @@ from trustctl.facts.load import build_facts
 from trustctl.facts.tenants import TENANT
 from trustctl.frameworks.loader import get_framework, load_frameworks
 from trustctl.frameworks.readiness import readiness
+from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import requirement_lookup
 from trustctl.inputs import BoundsError, json_loads
 from trustctl.pipeline.steps import open_locker
@@ -88,7 +89,8 @@ def assessment(
     today = today or datetime.now(UTC).date()
     evaluation = evaluate_run(config, facts, today)
     results = evaluation.results
-    docs = documents.documents_in(locker, locker.document_runs())
+    rules = rules_of(config)
+    docs = documents.documents_in(locker, locker.document_runs(), rules.review_limits)
     ids = list(framework_ids) if framework_ids is not None else list(load_frameworks())
     ctx = Context(config.policy, evidence.as_of)
     return Assessment(
@@ -107,7 +109,7 @@ def assessment(
         today=today,
         results=tuple(results),
         notes=tuple(evaluation.notes),
-        readiness={f: readiness(get_framework(f), config.frameworks, results, docs, today) for f in ids},
+        readiness={f: readiness(get_framework(f), rules, results, docs, today) for f in ids},
         documents=tuple(docs),
         leavers=tuple(leaver_chain(evidence, facts, results, config.policy.deprovision_sla_hours)),
         tenants=_tenants(facts, results, ctx),

@@ -25,6 +25,8 @@ from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.evidence.verify import VerifyReport, verify_locker
 from trustctl.frameworks.loader import get_framework
+from trustctl.frameworks.rules import review_limits
+from trustctl.frameworks.rules import validate as validate_rules
 from trustctl.inputs import BoundsError, single_line
 
 if TYPE_CHECKING:
@@ -195,7 +197,10 @@ def verify(
 
 
 def load(path: Path | None) -> Config:
-    return load_config(path)
+    """The config, with what it says about the catalogs (scope, document review periods) checked."""
+    config = load_config(path)
+    validate_rules(config)
+    return config
 
 
 def add_document(
@@ -213,7 +218,7 @@ def add_document(
     catalog = load_catalog()
     if control not in catalog.ids:
         raise InputError(f"--control {control}: unknown control; see `trustctl controls list`.")
-    kinds = sorted({d for c in catalog.controls for d in c.documents})
+    kinds = sorted(catalog.document_kinds)
     if kind not in kinds:
         raise InputError(f"--kind {kind}: unknown document kind; one of {', '.join(kinds)}.")
     for reference in requirements:
@@ -222,7 +227,9 @@ def add_document(
             raise InputError(
                 f"--requirement {reference}: {framework_id} has no requirement {requirement_id!r}."
             )
-    review_every_days = documents.parse_duration(review_every)
+    review_every_days = documents.check_review_limit(
+        kind, documents.parse_duration(review_every), review_limits(config).get(kind), review_every
+    )
     documents.check_approved(approved, datetime.now(UTC).date())
     data = documents.read_file(path)
     # The document is whole and checked before the run begins: a bad value writes nothing.
@@ -253,7 +260,7 @@ def add_document(
 def read_documents(config: Config) -> documents.Found:
     """Every document with what could not be read of them (an earlier version's out-of-bounds values)."""
     locker = open_locker(config)
-    return documents.read_documents(locker, locker.document_runs())
+    return documents.read_documents(locker, locker.document_runs(), review_limits(config))
 
 
 def providers_to_collect(config: Config, providers: list[str]) -> list[str]:
