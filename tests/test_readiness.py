@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Ran
-from trustctl.config import AddressableDecision, FrameworkScope
 from trustctl.controls.results import Result, Severity, Status
 from trustctl.evidence.documents import Document, parse_duration
 from trustctl.frameworks.models import ControlLink, Framework, Requirement
