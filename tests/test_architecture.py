@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "trustctl.timeutil",
             "trustctl.ids",
             "trustctl.config",
+            "trustctl.config_declared",
             "trustctl.console",
         ),
     ),

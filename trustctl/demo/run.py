@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -35,15 +35,28 @@ MARKER = ".trustctl-demo"
 DEMO_PIPELINE_AS_OF = date(2026, 12, 1)  # the date deals.csv was exported
 
 
-def _demo_config(org_role: str) -> str:
+def _demo_config(org_role: str, today: date) -> str:
     return f"""
-# The demo's waivers: one active, one expired, so both behaviours show.
+# What does not apply to Acme, and why; its decision on one HIPAA addressable specification.
+[scope.iso27001_2022]
+not_applicable = {{ "8.30" = "Acme does not outsource software development; all code is written by staff" }}
+
+[scope.hipaa_security]
+not_applicable = {{ "164.314(b)(1)" = "Acme sponsors no group health plan", "164.314(b)(2)" = "Acme sponsors no group health plan" }}
+
+[scope.hipaa_security.addressable."164.312(a)(2)(iii)"]
+decision = "alternative"
+alternative = "12-hour IdP sessions and a 5-minute device screen lock enforced by MDM"
+reason = "Console sessions are federated; the IdP and device policy end idle sessions for every app at once"
+
+# The demo's waivers: one active (granted today, for six months), one expired, so both behaviours show.
 [[waiver]]
 check = "aws.iam.admin_access"
 resource = "arn:aws:iam::*:role/BreakGlassAdmin"
 reason = "Break-glass role; sessions are alerted on and reviewed within 24 hours"
 owner = "security@acme.example"
-expires = 2099-12-31
+granted = {today.isoformat()}
+expires = {(today + timedelta(days=182)).isoformat()}
 
 [[waiver]]
 check = "aws.iam.admin_access"
@@ -99,7 +112,7 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
         org = seed()
         demo_identity.seed_identity_center(boto3.Session(), org.production, "eu-west-1")
         demo_identity.write_files(out)
-        made = pipeline.init(out, "Acme", _demo_config(role))
+        made = pipeline.init(out, "Acme", _demo_config(role, datetime.now(UTC).date()))
         text = made.config.read_text(encoding="utf-8")
         text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{role}"')
         text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')

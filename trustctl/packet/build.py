@@ -3,6 +3,7 @@ says), and packet.html, packet.pdf, results.xlsx, packet.json and the signed pac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import scoped_requirements
 from trustctl.packet import bundle, html, model, period
+from trustctl.packet.soa import statement_of_applicability
 from trustctl.packet.workbook import write_workbook
 from trustctl.timeutil import parse_utc, utc_iso
 
@@ -100,6 +102,8 @@ def as_json(p: model.Packet) -> dict[str, Any]:
         "summary": {
             "requirements": len(p.requirements),
             **p.readiness.counts,
+            "met_basis": p.readiness.basis,
+            "exceptions": len(p.readiness.exceptions),
             "automated_percent": p.readiness.automated_percent,
             "documents_percent": p.readiness.documents_percent,
         },
@@ -108,7 +112,11 @@ def as_json(p: model.Packet) -> dict[str, Any]:
                 "id": q.id,
                 "name": q.name,
                 "status": q.status,
+                "basis": q.basis,
                 "reason": q.reason,
+                "exceptions": q.exceptions,
+                "justification": q.justification,
+                "decision": q.decision,
                 "results": q.results,
                 "evidence_objects": q.evidence_objects,
                 "failing": len(q.failing),
@@ -117,7 +125,14 @@ def as_json(p: model.Packet) -> dict[str, Any]:
                     for c in q.controls
                 ],
                 "documents": [
-                    {"kind": d.kind, "status": d.status, "name": d.name or None, "sha256": d.sha256 or None}
+                    {
+                        "kind": d.kind,
+                        "status": d.status,
+                        "name": d.name or None,
+                        "sha256": d.sha256 or None,
+                        "owner": d.owner or None,
+                        "approved": d.approved.isoformat() if d.approved else None,
+                    }
                     for d in q.documents
                 ],
             }
@@ -157,6 +172,11 @@ def as_json(p: model.Packet) -> dict[str, Any]:
             for r in p.runs
         ],
         "leavers": p.leavers,
+        "exceptions": [
+            {"check": r.check, "resource": r.resource, "control": r.control, "reason": r.reason}
+            for r in p.readiness.exceptions
+        ],
+        "statement_of_applicability": [dataclasses.asdict(row) for row in p.soa],
     }
 
 
@@ -240,6 +260,7 @@ def build_model(
         runs=model.run_views(included, chosen),
         leavers=list(leavers or []),
         notes=notes,
+        soa=statement_of_applicability(state),
     )
     return packet, included
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from trustctl.config import Waiver
+from trustctl.config import AddressableDecision, Waiver
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.registry import all_checks
 from trustctl.controls.results import Result, Status
@@ -20,6 +20,7 @@ from trustctl.evidence.documents import Document
 from trustctl.frameworks.models import Framework
 from trustctl.frameworks.readiness import Readiness
 from trustctl.packet.period import Coverage, Observation, Period, RunPoint, as_of, in_force
+from trustctl.packet.soa import SoaRow
 
 FAILING_CAP = 8  # failing resources shown per requirement in the PDF; the workbook has them all
 BAD = (Status.FAIL, Status.ERROR)
@@ -59,6 +60,10 @@ class RequirementView:
     evidence_objects: int
     failing: list[Result]  # fail and error results, worst first (all of them)
     documents: list[DocumentView]
+    basis: str | None = None  # evidenced | declared | mixed, for a met requirement
+    exceptions: int = 0  # waived findings behind it (accepted exceptions, not passes)
+    justification: str | None = None  # why it does not apply, as declared in [scope.FRAMEWORK]
+    decision: str | None = None  # HIPAA addressable: the recorded 164.306(d)(3) decision
 
     @property
     def failing_shown(self) -> list[Result]:
@@ -145,6 +150,17 @@ class Packet:
     runs: list[RunView]
     leavers: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    soa: list[SoaRow] = field(default_factory=list)  # ISO 27001: the statement of applicability
+
+    @property
+    def declared(self) -> list[RequirementView]:
+        """Met requirements that rest on documents in whole or in part: what the auditor must read."""
+        return [q for q in self.requirements if q.status == "met" and q.basis in ("declared", "mixed")]
+
+    @property
+    def not_applicable(self) -> list[RequirementView]:
+        """Requirements declared not applicable, or decided so (HIPAA addressable), with the reason."""
+        return [q for q in self.requirements if q.justification is not None or q.decision is not None]
 
     @property
     def general_use(self) -> bool:
@@ -200,9 +216,25 @@ def requirement_views(readiness: Readiness, results: list[Result], period: Perio
                 len({e for r in mine for e in r.evidence}),
                 _worst_first([r for r in mine if r.status in BAD]),
                 documents,
+                q.basis,
+                q.exceptions,
+                q.justification,
+                _decision(q.decision),
             )
         )
     return views
+
+
+def _decision(decision: AddressableDecision | None) -> str | None:
+    if decision is None:
+        return None
+    said = {
+        "implemented": "implemented",
+        "alternative": "equivalent alternative",
+        "not_reasonable": "not reasonable",
+    }
+    text = f"{said[decision.decision]}: {decision.reason}"
+    return text + (f" (alternative: {decision.alternative})" if decision.alternative else "")
 
 
 def sample_rows(days: list[date], observations: list[Observation], controls: list[str]) -> list[SampleRow]:

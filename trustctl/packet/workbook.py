@@ -62,6 +62,8 @@ def write_workbook(packet: Packet, path: Path) -> Path:
             "name",
             "citation",
             "status",
+            "basis",
+            "exceptions",
             "reason",
             "controls",
             "results",
@@ -75,6 +77,8 @@ def write_workbook(packet: Packet, path: Path) -> Path:
                 q.name,
                 q.citation,
                 q.status,
+                q.basis or "",
+                q.exceptions,
                 q.reason,
                 ", ".join(f"{c.id} ({c.coverage}, {c.status})" for c in q.controls),
                 q.results,
@@ -106,6 +110,45 @@ def write_workbook(packet: Packet, path: Path) -> Path:
             for r in packet.results
         ),
     )
+    _sheet(
+        wb,
+        "declared",
+        ("requirement", "basis", "document kind", "file", "owner", "approved", "review by", "sha256"),
+        (
+            (q.id, q.basis, d.kind, d.name, d.owner, d.approved, d.review_by, d.sha256)
+            for q in packet.declared
+            for d in q.documents
+            if d.name
+        ),
+    )
+    if packet.soa:
+        _sheet(
+            wb,
+            "statement of applicability",
+            (
+                "control",
+                "name",
+                "theme",
+                "applicable",
+                "justification",
+                "implementation",
+                "basis",
+                "evidence",
+            ),
+            (
+                (
+                    row.control,
+                    row.name,
+                    row.theme,
+                    "yes" if row.applicable else "no",
+                    row.justification,
+                    row.implementation,
+                    row.basis,
+                    row.evidence,
+                )
+                for row in packet.soa
+            ),
+        )
     _sheet(
         wb,
         "documents",

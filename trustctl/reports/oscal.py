@@ -239,7 +239,11 @@ def _document_observation(key: str, kind: str, status: str, document: Document, 
 
 def _finding(key: str, requirement: RequirementState, token: str, related: list[str]) -> dict[str, Any]:
     props = _props(
-        ("requirement-id", requirement.id), ("citation", requirement.citation), ("status", requirement.status)
+        ("requirement-id", requirement.id),
+        ("citation", requirement.citation),
+        ("status", requirement.status),
+        *((("basis", requirement.basis),) if requirement.basis else ()),
+        *((("exceptions", str(requirement.exceptions)),) if requirement.exceptions else ()),
     )
     reason = _text(requirement.reason, f"trustctl status: {requirement.status}.")
     return {
@@ -255,7 +259,9 @@ def _finding(key: str, requirement: RequirementState, token: str, related: list[
             "status": {
                 "state": "satisfied" if requirement.status == "met" else "not-satisfied",
                 "reason": requirement.status if _TOKEN.fullmatch(requirement.status) else "other",
-                "remarks": f"trustctl status: {requirement.status}. {reason}",
+                "remarks": f"trustctl status: {requirement.status}"
+                + (f" ({requirement.basis})" if requirement.basis else "")
+                + f". {reason}",
             },
         },
         "related-observations": [{"observation-uuid": u} for u in dict.fromkeys(related)] or None,

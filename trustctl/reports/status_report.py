@@ -32,7 +32,12 @@ def _requirement_json(r: RequirementState) -> dict[str, Any]:
         "name": r.name,
         "citation": r.citation,
         "status": r.status,
+        "basis": r.basis,
         "reason": r.reason,
+        "flag": r.flag or None,
+        "exceptions": r.exceptions,
+        "justification": r.justification,
+        "decision": r.decision.model_dump() if r.decision else None,
         "controls": [
             {"id": c.id, "coverage": c.coverage, "status": c.status, "checks": c.checks, "results": c.counts}
             for c in r.controls
@@ -46,6 +51,7 @@ def _requirement_json(r: RequirementState) -> dict[str, Any]:
                         "name": doc.name,
                         "sha256": doc.sha256,
                         "owner": doc.owner,
+                        "approved": doc.approved.isoformat(),
                         "review_by": doc.review_by.isoformat(),
                     }
                     for doc in d.documents
@@ -70,10 +76,16 @@ def as_json(readiness: list[Readiness]) -> str:
                     "summary": {
                         "requirements": len(r.requirements),
                         **r.counts,
+                        "met_basis": r.basis,
+                        "exceptions": len(r.exceptions),
                         "automated_percent": r.automated_percent,
                         "documents_percent": r.documents_percent,
                     },
                     "requirements": [_requirement_json(q) for q in r.requirements],
+                    "exceptions": [
+                        {"check": x.check, "resource": x.resource, "control": x.control, "reason": x.reason}
+                        for x in r.exceptions
+                    ],
                 }
                 for r in readiness
             ],
@@ -83,20 +95,36 @@ def as_json(readiness: list[Readiness]) -> str:
     )
 
 
+def _counts(r: Readiness) -> str:
+    """The status counts, `met` split by basis: evidenced by checks, declared by documents, or both."""
+    parts = []
+    for status, n in r.counts.items():
+        if not n:
+            continue
+        if status == "met":
+            basis = ", ".join(f"{b} {k}" for k, b in r.basis.items() if b)
+            parts.append(f"{n} met ({basis})")
+        else:
+            parts.append(f"{n} {status}")
+    return ", ".join(parts)
+
+
+def _exceptions(r: Readiness) -> str:
+    return f"; {len(r.exceptions)} accepted exception(s) (waived findings)" if r.exceptions else ""
+
+
 def _headline(r: Readiness) -> str:
-    counts = ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
     return (
-        f"{r.framework.name} ({r.framework.version}): {len(r.requirements)} requirements in scope: {counts}. "
-        f"Automated evidence passing: {percent(r.automated_percent)}; "
+        f"{r.framework.name} ({r.framework.version}): {len(r.requirements)} requirements in scope: {_counts(r)}"
+        f"{_exceptions(r)}. Automated evidence passing: {percent(r.automated_percent)}; "
         f"documents fresh: {percent(r.documents_percent)}."
     )
 
 
 def compact(r: Readiness) -> str:
-    """One line per framework: its status counts and the two percentages."""
-    counts = ", ".join(f"{n} {s}" for s, n in r.counts.items() if n)
+    """One line per framework: its status counts (met split by basis) and the two percentages."""
     return (
-        f"{r.framework.id:15} {counts}; automated {percent(r.automated_percent)}, "
+        f"{r.framework.id:15} {_counts(r)}{_exceptions(r)}; automated {percent(r.automated_percent)}, "
         f"documents {percent(r.documents_percent)}"
     )
 
@@ -107,10 +135,11 @@ def as_table(readiness: list[Readiness], *, color: bool = False, width: int = 16
         table = Table(title=_headline(r), title_justify="left", expand=True)
         table.add_column("requirement", no_wrap=True)
         table.add_column("status", no_wrap=True)
+        table.add_column("basis", no_wrap=True)
         table.add_column("name", ratio=3, overflow="fold")
         table.add_column("why", ratio=5, overflow="fold")
         for q in r.requirements:
-            table.add_row(q.id, f"[{STYLE.get(q.status, '')}]{q.status}[/]", q.name, q.reason)
+            table.add_row(q.id, f"[{STYLE.get(q.status, '')}]{q.status}[/]", q.basis or "", q.name, q.reason)
         console.print(table)
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
 
@@ -123,12 +152,20 @@ def as_markdown(readiness: list[Readiness]) -> str:
             "",
             _headline(r),
             "",
-            "| requirement | status | name | why |",
-            "|---|---|---|---|",
+            "| requirement | status | basis | name | why |",
+            "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {q.id} | {q.status} | {q.name.replace('|', '/')} | {q.reason.replace('|', '/')} |"
+            f"| {q.id} | {q.status} | {q.basis or ''} | {q.name.replace('|', '/')} | {q.reason.replace('|', '/')} |"
             for q in r.requirements
         ]
+        if r.declared:
+            lines += [
+                "",
+                "Met on documents (read them): " + ", ".join(f"{q.id} ({q.basis})" for q in r.declared),
+            ]
+        if r.exceptions:
+            lines += ["", "Accepted exceptions (waived findings, not passes):"]
+            lines += [f"- `{x.check}` `{x.resource}`: {x.reason.replace('|', '/')}" for x in r.exceptions]
         lines.append("")
     return "\n".join(lines)

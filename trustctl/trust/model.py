@@ -55,7 +55,8 @@ class Area:
     status: str  # passing | attention | no_evidence
     lines: list[Line]
     passed: int
-    failed: int
+    failed: int  # failing or not verifiable (error); waived findings are not among them
+    exceptions: int = 0  # waived findings: accepted exceptions, counted apart from passes and failures
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,12 @@ def _areas(results: list[Result], omit: list[str]) -> list[Area]:
             and r.status is not Status.NOT_APPLICABLE
         ]
         passed = sum(r.status is Status.PASS for r in mine)
-        failed = len(mine) - passed
-        status = "no_evidence" if not mine else ("passing" if failed == 0 else "attention")
+        waived = sum(r.status is Status.WAIVED for r in mine)
+        failed = len(mine) - passed - waived
+        status = "no_evidence" if not mine else ("passing" if failed == 0 and not waived else "attention")
         if status == "attention" and key in omit:
             continue  # omitted by configuration: never shown as passing
-        areas.append(Area(key, title, status, lines.get(key, []), passed, failed))
+        areas.append(Area(key, title, status, lines.get(key, []), passed, failed, waived))
     return areas
 
 
@@ -178,12 +180,18 @@ def _frameworks(config: Config, readiness: list[Readiness], today: date) -> list
             continue
         total = sum(n for s, n in r.counts.items() if s != "not_applicable")
         met = r.counts.get("met", 0)
+        by_checks = r.basis.get("evidenced", 0) + r.basis.get("mixed", 0)
         out.append(
             FrameworkStatus(
                 r.framework.name,
                 "in_progress",
                 f"in progress: {met} of {total} requirements met"
-                + (f" ({100 * met // total}%)" if total else ""),
+                + (f" ({100 * met // total}%)" if total else "")
+                + (
+                    f": {by_checks} verified by automated checks, {r.basis.get('declared', 0)} on documents alone"
+                    if met
+                    else ""
+                ),
             )
         )
     return out
