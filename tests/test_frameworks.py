@@ -131,7 +131,7 @@ def test_malformed_catalogs_are_one_clear_line(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("link", "message"),
     [
-        ("controls: [{id: ZZ-99, coverage: full}]", "unknown control ZZ-99"),
+        ("controls: [{id: ZZ-99, coverage: full, note: n}]", "unknown control ZZ-99"),
         ("documents: [horoscope]", "unknown document kind 'horoscope'"),
     ],
 )

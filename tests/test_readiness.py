@@ -58,7 +58,7 @@ def req(rid: str, controls: list[tuple[str, str]], documents: list[str] | None =
         description="d",
         citation=rid,
         group="security",
-        controls=[ControlLink(id=c, coverage=cov) for c, cov in controls],  # type: ignore[arg-type]
+        controls=[ControlLink(id=c, coverage=cov, note="n") for c, cov in controls],  # type: ignore[arg-type]
         documents=documents or [],
     )
 

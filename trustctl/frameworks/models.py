@@ -16,6 +16,9 @@ class ControlLink(_Model):
 
     id: str = Field(pattern=r"^[A-Z]{2,3}-\d{2}$")
     coverage: Literal["full", "partial"]
+    # One sentence in our own words: why this control evidences the requirement and, for a partial
+    # link, what it leaves to other evidence. tests/data/mapping_notes.json locks it with the coverage.
+    note: str = Field(min_length=1)
 
 
 class Requirement(_Model):
