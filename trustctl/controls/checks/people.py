@@ -20,6 +20,10 @@ def _day(value: Any) -> date | None:
     return parse_utc(value).date() if isinstance(value, str) and value else None
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def _recurring(row: Any, today: date, what: str, record: str, period: int, grace: int) -> tuple[bool, str]:
     """Completed within `period` days, or a new hire still inside `grace` days of their start date."""
     name = row.person_name or row.person
@@ -28,7 +32,7 @@ def _recurring(row: Any, today: date, what: str, record: str, period: int, grace
     if latest is not None and (today - latest).days <= period:
         return (
             True,
-            f"{row.resource}: {name} last completed {latest}, {(today - latest).days} days ago ({rule})",
+            f"{row.resource}: {name} last completed {latest}, {_days((today - latest).days)} ago ({rule})",
         )
     started = _day(row.started_at)
     if started is not None and (today - started).days < grace:
@@ -36,7 +40,10 @@ def _recurring(row: Any, today: date, what: str, record: str, period: int, grace
         return True, f"{row.resource}: {name} is a new hire (started {started}), {what} due by {due}"
     if latest is None:
         return False, f"{row.resource}: {name} has no {record} on record ({rule})"
-    return False, f"{row.resource}: {name} last completed {latest}, {(today - latest).days} days ago ({rule})"
+    return (
+        False,
+        f"{row.resource}: {name} last completed {latest}, {_days((today - latest).days)} ago ({rule})",
+    )
 
 
 @check(
@@ -102,7 +109,7 @@ def _screened(row: Any, days_after: int) -> tuple[bool | None, str]:
     first, deadline = checks[0], started + timedelta(days=days_after)
     offset = (first - started).days
     when = (
-        f"{-offset} days before" if offset < 0 else "on" if offset == 0 else f"{offset} days after"
+        f"{_days(-offset)} before" if offset < 0 else "on" if offset == 0 else f"{_days(offset)} after"
     ) + f" the start date {started}"
     allowed = "by the start date" if days_after == 0 else f"within {days_after} days of the start date"
     if first <= deadline:
