@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from trustctl.collectors.identity.records import read_records
 from trustctl.collectors.identity.roster import read_roster
-from trustctl.controls.registry import all_checks
+from trustctl.config import PolicyConfig
+from trustctl.controls.checks.people import training_current
+from trustctl.controls.registry import Context, all_checks
 from trustctl.demo import identity as demo
 from trustctl.errors import InputError
 
@@ -302,3 +305,32 @@ def test_checks_read_the_policy_keys() -> None:
         "hr.policy_acknowledged": "HR-04",
         "hr.training_current": "HR-02",
     }
+
+
+@pytest.mark.parametrize(
+    ("latest", "started", "status"),
+    [
+        ("2026-01-01", None, True),  # exactly 365 days before as_of
+        ("2025-12-31", None, False),  # 366
+        (None, "2026-12-02", True),  # started 29 days before as_of: within the 30 days of grace
+        (None, "2026-12-01", False),  # 30 days: grace is over
+        (None, None, False),
+    ],
+)
+def test_training_boundaries(latest: str | None, started: str | None, status: bool) -> None:
+    rows = pd.DataFrame(
+        [
+            {
+                "resource": "hr:a@acme.example",
+                "person": "a@acme.example",
+                "person_name": "A",
+                "latest": latest and f"{latest}T10:00:00Z",
+                "started_at": started and f"{started}T00:00:00Z",
+            }
+        ]
+    )
+    as_of = (
+        datetime(2027, 1, 1, 9, 0, tzinfo=UTC) if started is None else datetime(2026, 12, 31, 9, tzinfo=UTC)
+    )
+    verdicts = training_current(rows, Context(PolicyConfig(), as_of))
+    assert verdicts.ok.iloc[0] is status, verdicts.reason.iloc[0]

@@ -29,21 +29,16 @@ def _recurring(row: Any, today: date, what: str, record: str, period: int, grace
     name = row.person_name or row.person
     latest = _day(row.latest)
     rule = f"required every {period} days"
-    if latest is not None and (today - latest).days <= period:
-        return (
-            True,
-            f"{row.resource}: {name} last completed {latest}, {_days((today - latest).days)} ago ({rule})",
-        )
+    age = max(0, (today - latest).days) if latest is not None else 0  # stamped ahead of UTC: today
+    if latest is not None and age <= period:
+        return True, f"{row.resource}: {name} last completed {latest}, {_days(age)} ago ({rule})"
     started = _day(row.started_at)
     if started is not None and (today - started).days < grace:
         due = started + timedelta(days=grace)
         return True, f"{row.resource}: {name} is a new hire (started {started}), {what} due by {due}"
     if latest is None:
         return False, f"{row.resource}: {name} has no {record} on record ({rule})"
-    return (
-        False,
-        f"{row.resource}: {name} last completed {latest}, {_days((today - latest).days)} ago ({rule})",
-    )
+    return False, f"{row.resource}: {name} last completed {latest}, {_days(age)} ago ({rule})"
 
 
 @check(
@@ -54,7 +49,7 @@ def _recurring(row: Any, today: date, what: str, record: str, period: int, grace
     title="Every active person has completed security awareness training within the training period",
     fix="Have the person complete the security awareness course now; then assign it on the start date "
     "and every policy.training_period_days in the LMS, and export its completions for trustctl.",
-    statement=Statement("people", "staff members", "have completed security awareness training this year"),
+    statement=Statement("people", "staff members", "are current on security awareness training"),
 )
 def training_current(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     policy, today = ctx.policy, ctx.as_of.date()
@@ -79,7 +74,7 @@ def training_current(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     title="Every active person has acknowledged the security and acceptable use policies within the period",
     fix="Send the person the policies to sign now; then request acknowledgement on the start date and every "
     "policy.acknowledgement_period_days, and export the signatures for trustctl.",
-    statement=Statement("people", "staff members", "have acknowledged our security policies this year"),
+    statement=Statement("people", "staff members", "are current on acknowledging our security policies"),
 )
 def policy_acknowledged(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     policy, today = ctx.policy, ctx.as_of.date()
