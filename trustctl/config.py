@@ -107,10 +107,22 @@ class IdpExport(_Model):
     columns: dict[Literal["email", "status", "mfa_enrolled", "deactivated_at", "last_login"], str] = {}
 
 
+class PeopleRecords(_Model):
+    """A per-person records export (an LMS, e-signature or screening vendor's CSV or JSON): one row per
+    completion, joined to the HR roster by email."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    kind: Literal["training", "acknowledgement", "background_check"]
+    path: PlainPath
+    # Our field -> the export's column (CSV header or JSON key path with dots): email, completed_at,
+    # item (the course, policy or check name; optional).
+    columns: dict[Literal["email", "completed_at", "item"], str] = {}
+
+
 class IdentityConfig(_Model):
-    roster: PlainPath | None = None  # HR roster CSV: email,name,status,terminated_at
+    roster: PlainPath | None = None  # HR roster CSV: email,name,status,terminated_at[,started_at]
     # Our field -> the roster's column header, for exports with other names.
-    roster_columns: dict[Literal["email", "name", "status", "terminated_at"], str] = {}
+    roster_columns: dict[Literal["email", "name", "status", "terminated_at", "started_at"], str] = {}
     # Status values (case-insensitive) that mean the person has left; anything else listed in
     # active_statuses is a current person; other values are an error naming the row.
     terminated_statuses: list[str] = ["terminated", "inactive", "leaver"]
@@ -119,8 +131,9 @@ class IdentityConfig(_Model):
     domain_aliases: dict[str, str] = {}
     scim: list[ScimApp] = []
     idp: list[IdpExport] = []
+    records: list[PeopleRecords] = []  # training, policy acknowledgement and background check exports
 
-    @field_validator("scim", "idp")
+    @field_validator("scim", "idp", "records")
     @classmethod
     def _unique_names(cls, items: list[Any]) -> list[Any]:
         names = [i.name for i in items]
@@ -154,6 +167,14 @@ class PolicyConfig(_Model):
     production_tag: Annotated[str, Field(pattern=r"^$|" + TAG_PATTERN)] = ""
     # A leaver's access must be removed from every system within this many hours of termination.
     deprovision_sla_hours: int = Field(default=24, ge=1, le=MAX_DAYS * 24)
+    # Security training and policy acknowledgement are repeated every N days; a new hire has a grace
+    # window of N days from the roster's start date.
+    training_period_days: int = Field(default=365, ge=1, le=MAX_DAYS)
+    training_grace_days: int = Field(default=30, ge=0, le=MAX_DAYS)
+    acknowledgement_period_days: int = Field(default=365, ge=1, le=MAX_DAYS)
+    acknowledgement_grace_days: int = Field(default=30, ge=0, le=MAX_DAYS)
+    # A background check must be completed at most this many days after the start date (0: by then).
+    background_check_days_after_start: int = Field(default=0, ge=0, le=MAX_DAYS)
     # A waiver may last at most this many days from the day it was granted (or from today).
     max_waiver_days: int = Field(default=365, ge=1, le=MAX_WAIVER_DAYS)
     # Per document kind, a shorter maximum review period than the catalog's (only downward):
@@ -301,7 +322,7 @@ processes = 1                            # worker processes; more for large orga
 # scope = "organizations/123456789012"   # or folders/N, projects/ID; Application Default Credentials
 
 [identity]
-# roster = "hr/roster.csv"               # email,name,status,terminated_at (see roster_columns)
+# roster = "hr/roster.csv"               # email,name,status,terminated_at[,started_at] (roster_columns)
 # domain_aliases = {{ "acme.io" = "acme.example" }}
 # [[identity.scim]]
 # name = "slack"
@@ -312,6 +333,10 @@ processes = 1                            # worker processes; more for large orga
 # name = "google"
 # preset = "google_workspace"            # or okta, generic (with columns = {{ email = "...", ... }})
 # path = "idp/users.csv"
+# [[identity.records]]
+# name = "lms"
+# kind = "training"                      # or acknowledgement, background_check
+# path = "hr/training.csv"               # columns email, completed_at[, item] (see columns)
 
 [policy]
 max_access_key_age_days = 90
@@ -326,6 +351,11 @@ admin_ports = [22, 3389, 1433, 1521, 3306, 5432, 5439, 6379, 9200, 11211, 27017]
 min_tls_version = "TLSv1.2"
 production_tag = ""                      # e.g. "environment=production"; empty: every data store
 deprovision_sla_hours = 24               # leavers' access removed everywhere within this many hours
+training_period_days = 365               # security training repeated at least this often
+training_grace_days = 30                 # new hires complete it within this many days of starting
+acknowledgement_period_days = 365        # policy acknowledgement repeated at least this often
+acknowledgement_grace_days = 30          # new hires acknowledge within this many days of starting
+background_check_days_after_start = 0    # background check done by the start date (+ this many days)
 max_waiver_days = 365                    # no [[waiver]] may last longer (from granted, or from today)
 # document_review_days = {{ policy = 180 }}  # review documents more often than the catalog's maximum
 

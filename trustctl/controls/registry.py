@@ -67,7 +67,13 @@ class CheckSpec:
 
     @property
     def provider(self) -> str:
-        return self.id.split(".", 1)[0]
+        prefix = self.id.split(".", 1)[0]
+        return ID_PROVIDERS.get(prefix, prefix)
+
+
+# Check id prefixes that are not the provider whose evidence the check judges: `hr.` checks read the
+# roster and the people-records exports, which are `identity` evidence.
+ID_PROVIDERS = {"hr": "identity"}
 
 
 REGISTRY: dict[str, CheckSpec] = {}

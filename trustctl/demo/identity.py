@@ -1,6 +1,9 @@
 """Acme's people: an HR roster with leavers, a Google Workspace users export, two SCIM apps (served by
 a real scim2-server) and IAM Identity Center users in moto. Carol left and still has GitHub and an IAM
-console user; Frank's Slack account was removed three days late; a contractor nobody hired has GitHub."""
+console user; Frank's Slack account was removed three days late; a contractor nobody hired has GitHub.
+
+People records: the LMS export shows only Alice trained (4 of the 5 active people are not), Devi has not
+signed the policies, and Dana's background check came back two weeks after she started."""
 
 from __future__ import annotations
 
@@ -15,16 +18,36 @@ DEMO_TOKEN = "demo-scim-token"  # the in-process demo servers' token; real token
 
 # A real export's mess: a byte-order mark, mixed-case addresses, a blank line, extra columns.
 ROSTER_CSV = (
-    "\ufeffemail,name,status,terminated_at,department\n"
-    "Alice@Acme.example,Alice Martin,active,,Engineering\n"
-    "bob@acme.example,Bob Chen,active,,Engineering\n"
-    "carol@acme.example,Carol Diaz,terminated,2026-10-30T17:00:00Z,Engineering\n"
+    "\ufeffemail,name,status,terminated_at,department,start_date\n"
+    "Alice@Acme.example,Alice Martin,active,,Engineering,2022-03-01\n"
+    "bob@acme.example,Bob Chen,active,,Engineering,2023-06-12\n"
+    "carol@acme.example,Carol Diaz,terminated,2026-10-30T17:00:00Z,Engineering,2021-09-01\n"
     "\n"
-    "dana@acme.example,Dana Ito,active,,SRE\n"
-    "dev@acme.example,Devi Rao,active,,Data\n"
-    "erin@acme.example,Erin Walsh,active,,Sales\n"
-    "frank@acme.example,Frank Okafor,terminated,2026-09-15T18:00:00Z,Support\n"
-    "grace@acme.example,Grace Kim,terminated,2026-06-30,Finance\n"
+    "dana@acme.example,Dana Ito,active,,SRE,2024-01-08\n"
+    "dev@acme.example,Devi Rao,active,,Data,2025-04-14\n"
+    "erin@acme.example,Erin Walsh,active,,Sales,2026-10-05\n"
+    "frank@acme.example,Frank Okafor,terminated,2026-09-15T18:00:00Z,Support,2022-11-14\n"
+    "grace@acme.example,Grace Kim,terminated,2026-06-30,Finance,2020-05-04\n"
+)
+
+# The LMS's completions export: only Alice took the 2026 course (as the old filed document showed).
+TRAINING_CSV = "person,completed\nalice@acme.example,2026-03-15\n"
+# The e-signature tool's export of the acceptable use policy: everyone but Devi signed.
+ACKNOWLEDGEMENTS_CSV = (
+    "email,completed_at,item\n"
+    "alice@acme.example,2026-02-02T09:14:00Z,Acceptable use policy v3\n"
+    "Bob@Acme.example,2026-02-03T16:40:00Z,Acceptable use policy v3\n"
+    "dana@acme.example,2026-02-02T11:05:00Z,Acceptable use policy v3\n"
+    "erin+sign@acme.io,2026-10-05T08:30:00Z,Acceptable use policy v3\n"
+)
+# The screening vendor's report: Dana's check completed two weeks after her start date.
+BACKGROUND_CSV = (
+    "Candidate Email,Package,Report Completed\n"
+    "alice@acme.example,Standard,2022-02-18\n"
+    "bob@acme.example,Standard,2023-06-01\n"
+    "dana@acme.example,Standard,2024-01-22\n"
+    "dev@acme.example,Standard,2025-04-02\n"
+    "erin@acme.example,Standard,2026-09-28\n"
 )
 
 IDP_CSV = (
@@ -67,11 +90,29 @@ def identity_config() -> str:
     """The keys of the demo's [identity] section (its SCIM apps are appended at run time, with URLs)."""
     return """roster = "hr/roster.csv"
 domain_aliases = { "acme.io" = "acme.example" }
+roster_columns = { started_at = "start_date" }
 
 [[identity.idp]]
 name = "google"
 preset = "google_workspace"
 path = "idp/google-users.csv"
+
+[[identity.records]]
+name = "lms"
+kind = "training"
+path = "hr/training-completions.csv"
+columns = { email = "person", completed_at = "completed" }
+
+[[identity.records]]
+name = "esign"
+kind = "acknowledgement"
+path = "hr/policy-acknowledgements.csv"
+
+[[identity.records]]
+name = "screening"
+kind = "background_check"
+path = "hr/background-checks.csv"
+columns = { email = "Candidate Email", completed_at = "Report Completed", item = "Package" }
 """
 
 
@@ -88,6 +129,9 @@ def write_files(out: Path) -> None:
     (out / "idp").mkdir(parents=True, exist_ok=True)
     (out / "hr" / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
     (out / "idp" / "google-users.csv").write_text(IDP_CSV, encoding="utf-8")
+    (out / "hr" / "training-completions.csv").write_text(TRAINING_CSV, encoding="utf-8")
+    (out / "hr" / "policy-acknowledgements.csv").write_text(ACKNOWLEDGEMENTS_CSV, encoding="utf-8")
+    (out / "hr" / "background-checks.csv").write_text(BACKGROUND_CSV, encoding="utf-8")
 
 
 def seed_identity_center(session: Any, production: str, region: str) -> None:

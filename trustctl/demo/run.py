@@ -221,15 +221,6 @@ DEMO_DOCUMENTS = (
         "# Acme information security policy\n\nApproved by the CEO on 2026-09-01.\n",
     ),
     DemoDocument(
-        "security-training-2026.csv",
-        "training-record",
-        "HR-02",
-        "people@acme.example",
-        date(2026, 3, 15),
-        "365d",
-        "person,completed\nalice@acme.example,2026-03-15\n",
-    ),
-    DemoDocument(
         "pen-test-2026.md",
         "pen-test-report",
         "CHG-03",

@@ -1,7 +1,8 @@
 """The HR roster: who works here and who has left, and when.
 
-Default columns `email,name,status,terminated_at`; `[identity] roster_columns` maps them to another
-export's headers. A terminated person must have a termination time; an unparseable date, an unknown
+Default columns `email,name,status,terminated_at`, and optionally `started_at` (the start date, which
+the people checks measure new hires' grace windows and background checks from); `[identity]
+roster_columns` maps them to another export's headers. A terminated person must have a termination time; an unparseable date, an unknown
 status or a repeated email is an InputError naming the line, because a roster read half-way would turn
 leavers into strangers (orphans) or hide them.
 """
@@ -16,7 +17,24 @@ from trustctl.collectors.identity.tables import csv_rows, iso, lookup, parse_tim
 from trustctl.errors import InputError
 from trustctl.inputs import BoundsError, email_address
 
-FIELDS = ("email", "name", "status", "terminated_at")
+FIELDS = ("email", "name", "status", "terminated_at", "started_at")
+
+
+def _time(values: dict[str, Any], column: str, where: str, what: str) -> str | None:
+    """A date column as ISO 8601 UTC (None when empty), or an InputError naming the line."""
+    raw = lookup(values, column)
+    try:
+        return iso(parse_time(raw))
+    except BoundsError as e:
+        raise InputError(
+            f"{where}: {column} {raw!r} {e}.",
+            f"Give the real {what}, e.g. 2026-05-01 or 2026-05-01T17:30:00Z.",
+        ) from None
+    except ValueError:
+        raise InputError(
+            f"{where}: {column} {raw!r} is not a date.",
+            "Use ISO 8601, e.g. 2026-05-01 or 2026-05-01T17:30:00Z.",
+        ) from None
 
 
 def read_roster(
@@ -26,10 +44,13 @@ def read_roster(
     terminated_statuses: list[str],
 ) -> list[dict[str, Any]]:
     """One dict per person: line, email (as written), key (normalized, no aliases), name, status
-    (`active` | `terminated`), terminated_at (ISO 8601 UTC or None)."""
+    (`active` | `terminated`), terminated_at and started_at (ISO 8601 UTC or None; started_at is None
+    for everyone when the roster has no such column)."""
     text = read_text(path, "roster")
     names = {f: columns.get(f, f) for f in FIELDS}
-    required = {f: names[f] for f in ("email", "status", "terminated_at")}
+    # started_at is optional, unless it is mapped: a mapped column that is missing is a typo.
+    needed = ("email", "status", "terminated_at", *(["started_at"] if "started_at" in columns else []))
+    required = {f: names[f] for f in needed}
     _, rows = csv_rows(path, text, required, "roster")
     active = {s.strip().lower() for s in active_statuses}
     terminated = {s.strip().lower() for s in terminated_statuses}
@@ -58,19 +79,8 @@ def read_roster(
                 f"({', '.join(sorted(active))}) nor terminated ({', '.join(sorted(terminated))}).",
                 "Fix the row, or list the value in [identity] active_statuses or terminated_statuses.",
             )
-        raw_time = lookup(values, names["terminated_at"])
-        try:
-            terminated_at = parse_time(raw_time)
-        except BoundsError as e:
-            raise InputError(
-                f"{where}: {names['terminated_at']} {raw_time!r} {e}.",
-                "Give the real termination date, e.g. 2026-05-01 or 2026-05-01T17:30:00Z.",
-            ) from None
-        except ValueError:
-            raise InputError(
-                f"{where}: {names['terminated_at']} {raw_time!r} is not a date.",
-                "Use ISO 8601, e.g. 2026-05-01 or 2026-05-01T17:30:00Z.",
-            ) from None
+        terminated_at = _time(values, names["terminated_at"], where, "termination date")
+        started_at = _time(values, names["started_at"], where, "start date")
         if status == "terminated" and terminated_at is None:
             raise InputError(
                 f"{where}: {email} is terminated but has no {names['terminated_at']}.",
@@ -83,7 +93,8 @@ def read_roster(
                 "key": key,
                 "name": str(lookup(values, names["name"]) or ""),
                 "status": status,
-                "terminated_at": iso(terminated_at) if status == "terminated" else None,
+                "terminated_at": terminated_at if status == "terminated" else None,
+                "started_at": started_at,
             }
         )
     if not people:

@@ -2,11 +2,12 @@
 so a bad file changes nothing), then every SCIM app concurrently, into one run.
 
 Evidence layout (provider `identity`, region `global`): account `hr` holds the roster file and its
-people; `idp:NAME` each IdP export and its users; `scim:NAME` each app's user pages; `settings` the
-join rules used (domain aliases, the SSO each app declares).
+people; `idp:NAME` each IdP export and its users; `records:NAME` each people-records export (training,
+acknowledgements, background checks) and its rows; `scim:NAME` each app's user pages; `settings` the
+join rules used (domain aliases, the SSO each app declares, the kind of each records export).
 
-Each source is a `Collector`: `RosterCollector` and `IdpExportCollector` yield the files read
-beforehand (no client), `ScimCollector` (scim.py) one app's user pages.
+Each source is a `Collector`: `RosterCollector`, `IdpExportCollector` and `RecordsCollector` yield the
+files read beforehand (no client), `ScimCollector` (scim.py) one app's user pages.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from trustctl.collectors.base import (
     store,
 )
 from trustctl.collectors.identity.idp import read_idp_export
+from trustctl.collectors.identity.records import read_records
 from trustctl.collectors.identity.roster import read_roster
 from trustctl.collectors.identity.scim import ScimCollector, system
-from trustctl.config import Config, IdpExport
+from trustctl.config import Config, IdpExport, PeopleRecords
 from trustctl.errors import ConfigError
 from trustctl.evidence.records import Call
 
@@ -57,6 +59,7 @@ class Prepared:
 
     roster: tuple[Path, bytes, list[dict[str, Any]]] | None = None
     idp: list[tuple[IdpExport, Path, bytes, list[dict[str, Any]]]] = field(default_factory=list)
+    records: list[tuple[PeopleRecords, Path, bytes, list[dict[str, Any]]]] = field(default_factory=list)
 
 
 class RosterCollector:
@@ -93,17 +96,37 @@ class IdpExportCollector:
         )
 
 
+class RecordsCollector:
+    """One people-records export: the file as read, and its completions as parsed."""
+
+    service = "hr"
+    permissions: tuple[str, ...] = ()  # a local file
+
+    def __init__(self, source: PeopleRecords, path: Path, data: bytes, records: list[dict[str, Any]]) -> None:
+        self.source, self.path, self.data, self.records = source, path, data, records
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        parameters = {"file": self.path.name, "kind": self.source.kind}
+        yield Response(_call(scope.account, "hr", "RecordsFile", parameters), self.data, now())
+        yield Response(
+            _call(scope.account, "hr", "ImportRecords", parameters),
+            {"kind": self.source.kind, "records": self.records},
+            now(),
+        )
+
+
 def _scope(account: str) -> Scope:
     return Scope(PROVIDER, account, "global")
 
 
 def prepare(config: Config) -> Prepared:
     settings = config.identity
-    if settings.roster is None and not settings.scim and not settings.idp:
+    if settings.roster is None and not settings.scim and not settings.idp and not settings.records:
         raise ConfigError(
             config.source,
             "[identity] has no sources",
-            "Set roster = PATH, and add [[identity.scim]] apps or [[identity.idp]] exports.",
+            "Set roster = PATH, and add [[identity.scim]] apps, [[identity.idp]] exports or "
+            "[[identity.records]] exports.",
         )
     prepared = Prepared()
     if settings.roster is not None:
@@ -119,6 +142,10 @@ def prepare(config: Config) -> Prepared:
         path = config.base_dir / export.path
         users = read_idp_export(path, export.preset, {str(k): v for k, v in export.columns.items()})
         prepared.idp.append((export, path, path.read_bytes(), users))
+    for source in settings.records:
+        path = config.base_dir / source.path
+        rows = read_records(path, source.kind, {str(k): v for k, v in source.columns.items()})
+        prepared.records.append((source, path, path.read_bytes(), rows))
     return prepared
 
 
@@ -128,7 +155,7 @@ def collect_identity(
     """Record every identity source; returns the number of failed requests."""
     progress = progress or NoProgress()
     settings = config.identity
-    progress.add(1 + len(prepared.idp) + len(settings.scim))
+    progress.add(1 + len(prepared.idp) + len(prepared.records) + len(settings.scim))
     sink.record_response(
         _call(SETTINGS, "identity", "JoinRules", {}),
         {
@@ -136,6 +163,7 @@ def collect_identity(
             "scim_apps": {app.name: {"sso_enforced": app.sso_enforced} for app in settings.scim},
             "idp": [export.name for export in settings.idp],
             "roster": prepared.roster is not None,
+            "records": {source.name: source.kind for source, *_ in prepared.records},
         },
         now(),
     )
@@ -146,6 +174,11 @@ def collect_identity(
     for export, path, data, users in prepared.idp:
         account = f"idp:{export.name}"
         for outcome in IdpExportCollector(export, path, data, users).collect(None, _scope(account)):
+            store(sink, outcome)
+        progress.advance(f"identity {account}")
+    for source, path, data, rows in prepared.records:
+        account = f"records:{source.name}"
+        for outcome in RecordsCollector(source, path, data, rows).collect(None, _scope(account)):
             store(sink, outcome)
         progress.advance(f"identity {account}")
     failures = 0
