@@ -7,7 +7,7 @@ signed the policies, and Dana's background check came back two weeks after she s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +30,22 @@ ROSTER_CSV = (
     "grace@acme.example,Grace Kim,terminated,2026-06-30,Finance,2020-05-04\n"
 )
 
-# The LMS's completions export: only Alice took the 2026 course (as the old filed document showed).
-TRAINING_CSV = "person,completed\nalice@acme.example,2026-03-15\n"
+# The LMS's completions export: only Alice took this year's course (as the old filed document showed).
+# Completion dates are relative to the day the demo runs, so the demo tells the same story any year.
+TRAINING_CSV = "person,completed\nalice@acme.example,{ago_90}\n"
 # The e-signature tool's export of the acceptable use policy: everyone but Devi signed.
 ACKNOWLEDGEMENTS_CSV = (
     "email,completed_at,item\n"
-    "alice@acme.example,2026-02-02T09:14:00Z,Acceptable use policy v3\n"
-    "Bob@Acme.example,2026-02-03T16:40:00Z,Acceptable use policy v3\n"
-    "dana@acme.example,2026-02-02T11:05:00Z,Acceptable use policy v3\n"
+    "alice@acme.example,{ago_120}T09:14:00Z,Acceptable use policy v3\n"
+    "Bob@Acme.example,{ago_119}T16:40:00Z,Acceptable use policy v3\n"
+    "dana@acme.example,{ago_120}T11:05:00Z,Acceptable use policy v3\n"
     "erin+sign@acme.io,2026-10-05T08:30:00Z,Acceptable use policy v3\n"
 )
+
+
+def _relative(text: str) -> str:
+    today = datetime.now(UTC).date()
+    return text.format(**{f"ago_{n}": (today - timedelta(days=n)).isoformat() for n in (90, 119, 120)})
 # The screening vendor's report: Dana's check completed two weeks after her start date.
 BACKGROUND_CSV = (
     "Candidate Email,Package,Report Completed\n"
@@ -129,8 +135,8 @@ def write_files(out: Path) -> None:
     (out / "idp").mkdir(parents=True, exist_ok=True)
     (out / "hr" / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
     (out / "idp" / "google-users.csv").write_text(IDP_CSV, encoding="utf-8")
-    (out / "hr" / "training-completions.csv").write_text(TRAINING_CSV, encoding="utf-8")
-    (out / "hr" / "policy-acknowledgements.csv").write_text(ACKNOWLEDGEMENTS_CSV, encoding="utf-8")
+    (out / "hr" / "training-completions.csv").write_text(_relative(TRAINING_CSV), encoding="utf-8")
+    (out / "hr" / "policy-acknowledgements.csv").write_text(_relative(ACKNOWLEDGEMENTS_CSV), encoding="utf-8")
     (out / "hr" / "background-checks.csv").write_text(BACKGROUND_CSV, encoding="utf-8")
 
 

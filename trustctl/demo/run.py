@@ -209,7 +209,8 @@ class DemoDocument:
     requirements: tuple[str, ...] = ()
 
 
-# Acme's human evidence: a current policy set and training, a pen test, and board minutes that lapsed.
+# Acme's documents: a current policy, a pen test, and board minutes that lapsed (training, acknowledgements
+# and background checks are per-person records: see trustctl/demo/identity.py).
 DEMO_DOCUMENTS = (
     DemoDocument(
         "information-security-policy.md",

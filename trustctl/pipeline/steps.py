@@ -265,9 +265,9 @@ def read_documents(config: Config) -> documents.Found:
 
 def providers_to_collect(config: Config, providers: list[str]) -> list[str]:
     """The providers given, or by default aws, plus gcp when [gcp] scope is set and identity when
-    [identity] has sources."""
+    [identity] has sources (a roster, IdP exports, SCIM apps or people records)."""
     identity = config.identity
-    has_identity = bool(identity.roster or identity.scim or identity.idp)
+    has_identity = bool(identity.roster or identity.scim or identity.idp or identity.records)
     return list(providers) or ["aws", *(["gcp"] if config.gcp.scope else []), *(["identity"] * has_identity)]
 
 
