@@ -65,6 +65,9 @@ def empty_facts(tmp_path: Path) -> Evidence:
         ),
         ("idp:google", "idp", "ImportUsers", {"users": []}),
         ("scim:slack", "scim", "ListUsers", {"Resources": [], "totalResults": 0}),
+        ("records:lms", "hr", "ImportRecords", {"kind": "training", "records": []}),
+        ("records:esign", "hr", "ImportRecords", {"kind": "acknowledgement", "records": []}),
+        ("records:screening", "hr", "ImportRecords", {"kind": "background_check", "records": []}),
     ):
         call = Call(
             provider="identity", account=account, region="global", service=service, operation=operation

@@ -85,7 +85,8 @@ def test_the_demo_training_export_fails_four_of_five_people(acme: Path, cli: Cal
             f"hr:{person}@acme.example: {name} has no training completion on record (required every 365 days)"
         )
     alice = training["hr:alice@acme.example"]
-    assert alice["status"] == "pass" and "last completed 2026-03-15" in alice["reason"]
+    # The demo dates Alice's completion 90 days before the day it runs (the story holds any year).
+    assert alice["status"] == "pass" and "completed" in alice["reason"] and "90 days ago" in alice["reason"]
     assert alice["control"] == "HR-02" and alice["provider"] == "identity" and alice["account"] == "hr"
     assert len(alice["evidence"]) == 2  # the roster file and the LMS export
     # Acknowledgements: Devi never signed; Erin signed as erin+sign@acme.io (a domain alias and a tag).

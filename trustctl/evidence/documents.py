@@ -70,8 +70,8 @@ def judged_by(document: Document, limits: Mapping[str, int]) -> Document:
     """The document as readiness judges it: its review period capped at its kind's maximum, so that a file
     stored with a longer one (or under a looser policy) is due when the current rules say so."""
     limit = limits.get(document.kind)
-    if limit is None or document.review_every_days <= limit:
-        return document
+    if limit is None or document.review_every_days <= limit or document.problem is not None:
+        return document  # out of bounds (stored by an earlier version) stays expired, with its problem
     return document.model_copy(update={"review_every_days": limit})
 
 
