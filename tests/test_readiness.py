@@ -339,7 +339,9 @@ def test_a_one_line_file_of_every_kind_is_declared_never_evidenced(aws: str, pro
             declared += q["basis"] == "declared"
         basis = framework["summary"]["met_basis"]
         assert sum(basis.values()) == framework["summary"]["met"]
-    assert declared, "a file filed against a full-coverage document control makes its requirement met, as declared"
+    assert declared, (
+        "a file filed against a full-coverage document control makes its requirement met, as declared"
+    )
     built = cli("packet", "--framework", "iso27001_2022", "--out", "pk")
     assert built.code == 0, built.stderr
     packet = json.loads((project / "pk" / "packet.json").read_text())

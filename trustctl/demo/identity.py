@@ -46,6 +46,8 @@ ACKNOWLEDGEMENTS_CSV = (
 def _relative(text: str) -> str:
     today = datetime.now(UTC).date()
     return text.format(**{f"ago_{n}": (today - timedelta(days=n)).isoformat() for n in (90, 119, 120)})
+
+
 # The screening vendor's report: Dana's check completed two weeks after her start date.
 BACKGROUND_CSV = (
     "Candidate Email,Package,Report Completed\n"
