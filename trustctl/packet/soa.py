@@ -17,7 +17,7 @@ CLAUSES = "ISMS clauses"  # the mandatory clauses 4 to 10 are not part of the st
 IMPLEMENTATION = {
     "met": "implemented",
     "partial": "partly evidenced",
-    "needs_document": "implemented in part; a document is missing or stale",
+    "needs_document": "not shown: a document is missing or stale",
     "not_met": "not implemented: open findings",
     "error": "not known: evidence could not be collected",
     "no_evidence": "not yet evidenced",
@@ -55,7 +55,7 @@ def statement_of_applicability(readiness: Readiness) -> list[SoaRow]:
         if themes.get(q.id) == CLAUSES:
             continue
         excluded = q.justification is not None
-        why = q.justification or "Included: it applies to the services and data in the ISMS scope"
+        why = q.justification or "Included: in the scope of the ISMS"
         rows.append(
             SoaRow(
                 control=q.id,
