@@ -10,7 +10,7 @@ from pathlib import Path
 from trustctl.collectors.aws import runner
 from trustctl.collectors.base import Collector
 from trustctl.collectors.gcp.assets import CloudAssetCollector
-from trustctl.collectors.identity.runner import IdpExportCollector, RecordsCollector, RosterCollector
+from trustctl.collectors.identity.runner import idp_file, records_file, roster_file
 from trustctl.collectors.identity.scim import ScimCollector
 from trustctl.config import GcpConfig, IdpExport, PeopleRecords, ScimApp
 from trustctl.controls.registry import all_checks, check_modules
@@ -64,10 +64,10 @@ def test_every_provider_implements_the_collector_protocol(tmp_path: Path) -> Non
     collectors: list[object] = [
         *runner.default_collectors(),
         CloudAssetCollector(GcpConfig()),
-        RosterCollector(tmp_path / "roster.csv", b"", []),
-        IdpExportCollector(IdpExport(name="okta", path="okta.json", preset="okta"), tmp_path, b"", []),
+        roster_file(tmp_path / "roster.csv", b"", []),
+        idp_file(IdpExport(name="okta", path="okta.json", preset="okta"), tmp_path, b"", []),
         ScimCollector(ScimApp(name="app", url="https://app.example", token_env="APP_TOKEN")),
-        RecordsCollector(PeopleRecords(name="lms", kind="training", path="t.csv"), tmp_path, b"", []),
+        records_file(PeopleRecords(name="lms", kind="training", path="t.csv"), tmp_path, b"", []),
     ]
     for collector in collectors:
         assert isinstance(collector, Collector), collector

@@ -6,8 +6,8 @@ people; `idp:NAME` each IdP export and its users; `records:NAME` each people-rec
 acknowledgements, background checks) and its rows; `scim:NAME` each app's user pages; `settings` the
 join rules used (domain aliases, the SSO each app declares, the kind of each records export).
 
-Each source is a `Collector`: `RosterCollector`, `IdpExportCollector` and `RecordsCollector` yield the
-files read beforehand (no client), `ScimCollector` (scim.py) one app's user pages.
+Each source is a `Collector`: a `FileCollector` (made by `roster_file`, `idp_file` or `records_file`)
+yields a file read beforehand (no client), `ScimCollector` (scim.py) one app's user pages.
 """
 
 from __future__ import annotations
@@ -53,66 +53,64 @@ def _call(account: str, service: str, operation: str, parameters: dict[str, Any]
     )
 
 
+@dataclass(frozen=True)
+class FileCollector:
+    """A local export read and parsed before the run began (the roster, an IdP export, a people-records
+    export): its bytes as read, then what was parsed from them. No client, and nothing can fail."""
+
+    account: str  # `hr`, `idp:NAME` or `records:NAME`
+    service: str
+    file_call: tuple[str, dict[str, Any]]  # operation and parameters recording the bytes
+    import_call: tuple[str, dict[str, Any]]  # operation and parameters recording the parsed rows
+    data: bytes
+    parsed: dict[str, Any]
+    permissions: tuple[str, ...] = ()  # a local file
+
+    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
+        for (operation, parameters), payload in (
+            (self.file_call, self.data),
+            (self.import_call, self.parsed),
+        ):
+            yield Response(_call(scope.account, self.service, operation, parameters), payload, now())
+
+
+def roster_file(path: Path, data: bytes, people: list[dict[str, Any]]) -> FileCollector:
+    parameters = {"file": path.name}
+    return FileCollector(
+        HR, "hr", ("RosterFile", parameters), ("ImportRoster", parameters), data, {"people": people}
+    )
+
+
+def idp_file(export: IdpExport, path: Path, data: bytes, users: list[dict[str, Any]]) -> FileCollector:
+    return FileCollector(
+        f"idp:{export.name}",
+        "idp",
+        ("ExportFile", {"file": path.name}),
+        ("ImportUsers", {"file": path.name, "preset": export.preset}),
+        data,
+        {"users": users},
+    )
+
+
+def records_file(source: PeopleRecords, path: Path, data: bytes, rows: list[dict[str, Any]]) -> FileCollector:
+    parameters = {"file": path.name, "kind": source.kind}
+    return FileCollector(
+        f"records:{source.name}",
+        "hr",
+        ("RecordsFile", parameters),
+        ("ImportRecords", parameters),
+        data,
+        {"kind": source.kind, "records": rows},
+    )
+
+
 @dataclass
 class Prepared:
     """Files already read and parsed: nothing here can fail once the run has begun."""
 
-    roster: tuple[Path, bytes, list[dict[str, Any]]] | None = None
-    idp: list[tuple[IdpExport, Path, bytes, list[dict[str, Any]]]] = field(default_factory=list)
-    records: list[tuple[PeopleRecords, Path, bytes, list[dict[str, Any]]]] = field(default_factory=list)
-
-
-class RosterCollector:
-    """The HR roster: the file as read, and its people as parsed (read before the run began)."""
-
-    service = "hr"
-    permissions: tuple[str, ...] = ()  # a local file
-
-    def __init__(self, path: Path, data: bytes, people: list[dict[str, Any]]) -> None:
-        self.path, self.data, self.people = path, data, people
-
-    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
-        parameters = {"file": self.path.name}
-        yield Response(_call(scope.account, "hr", "RosterFile", parameters), self.data, now())
-        yield Response(_call(scope.account, "hr", "ImportRoster", parameters), {"people": self.people}, now())
-
-
-class IdpExportCollector:
-    """One IdP export: the file as read, and its users as parsed with the export's preset."""
-
-    service = "idp"
-    permissions: tuple[str, ...] = ()  # a local file
-
-    def __init__(self, export: IdpExport, path: Path, data: bytes, users: list[dict[str, Any]]) -> None:
-        self.export, self.path, self.data, self.users = export, path, data, users
-
-    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
-        name = self.path.name
-        yield Response(_call(scope.account, "idp", "ExportFile", {"file": name}), self.data, now())
-        yield Response(
-            _call(scope.account, "idp", "ImportUsers", {"file": name, "preset": self.export.preset}),
-            {"users": self.users},
-            now(),
-        )
-
-
-class RecordsCollector:
-    """One people-records export: the file as read, and its completions as parsed."""
-
-    service = "hr"
-    permissions: tuple[str, ...] = ()  # a local file
-
-    def __init__(self, source: PeopleRecords, path: Path, data: bytes, records: list[dict[str, Any]]) -> None:
-        self.source, self.path, self.data, self.records = source, path, data, records
-
-    def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
-        parameters = {"file": self.path.name, "kind": self.source.kind}
-        yield Response(_call(scope.account, "hr", "RecordsFile", parameters), self.data, now())
-        yield Response(
-            _call(scope.account, "hr", "ImportRecords", parameters),
-            {"kind": self.source.kind, "records": self.records},
-            now(),
-        )
+    roster: FileCollector | None = None
+    files: list[FileCollector] = field(default_factory=list)  # IdP and people-records exports, in order
+    records: dict[str, str] = field(default_factory=dict)  # records export name -> kind
 
 
 def _scope(account: str) -> Scope:
@@ -137,15 +135,16 @@ def prepare(config: Config) -> Prepared:
             settings.active_statuses,
             settings.terminated_statuses,
         )
-        prepared.roster = (path, path.read_bytes(), people)
+        prepared.roster = roster_file(path, path.read_bytes(), people)
     for export in settings.idp:
         path = config.base_dir / export.path
         users = read_idp_export(path, export.preset, {str(k): v for k, v in export.columns.items()})
-        prepared.idp.append((export, path, path.read_bytes(), users))
+        prepared.files.append(idp_file(export, path, path.read_bytes(), users))
     for source in settings.records:
         path = config.base_dir / source.path
         rows = read_records(path, source.kind, {str(k): v for k, v in source.columns.items()})
-        prepared.records.append((source, path, path.read_bytes(), rows))
+        prepared.files.append(records_file(source, path, path.read_bytes(), rows))
+        prepared.records[source.name] = source.kind
     return prepared
 
 
@@ -155,7 +154,7 @@ def collect_identity(
     """Record every identity source; returns the number of failed requests."""
     progress = progress or NoProgress()
     settings = config.identity
-    progress.add(1 + len(prepared.idp) + len(prepared.records) + len(settings.scim))
+    progress.add(1 + len(prepared.files) + len(settings.scim))
     sink.record_response(
         _call(SETTINGS, "identity", "JoinRules", {}),
         {
@@ -163,24 +162,18 @@ def collect_identity(
             "scim_apps": {app.name: {"sso_enforced": app.sso_enforced} for app in settings.scim},
             "idp": [export.name for export in settings.idp],
             "roster": prepared.roster is not None,
-            "records": {source.name: source.kind for source, *_ in prepared.records},
+            "records": dict(prepared.records),
         },
         now(),
     )
     if prepared.roster is not None:
-        for outcome in RosterCollector(*prepared.roster).collect(None, _scope(HR)):
+        for outcome in prepared.roster.collect(None, _scope(HR)):
             store(sink, outcome)
     progress.advance("identity roster")
-    for export, path, data, users in prepared.idp:
-        account = f"idp:{export.name}"
-        for outcome in IdpExportCollector(export, path, data, users).collect(None, _scope(account)):
+    for collector in prepared.files:
+        for outcome in collector.collect(None, _scope(collector.account)):
             store(sink, outcome)
-        progress.advance(f"identity {account}")
-    for source, path, data, rows in prepared.records:
-        account = f"records:{source.name}"
-        for outcome in RecordsCollector(source, path, data, rows).collect(None, _scope(account)):
-            store(sink, outcome)
-        progress.advance(f"identity {account}")
+        progress.advance(f"identity {collector.account}")
     failures = 0
     collectors = [ScimCollector(app) for app in settings.scim]
     with ThreadPoolExecutor(
