@@ -17,9 +17,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from trustctl.collectors.identity.tables import Row, csv_rows, iso, json_rows, lookup, parse_time, read_text
+from trustctl.collectors.identity.tables import (
+    Row,
+    csv_rows,
+    email_key,
+    is_json,
+    iso,
+    json_rows,
+    lookup,
+    parse_time,
+    read_text,
+)
 from trustctl.errors import InputError
-from trustctl.inputs import BoundsError, email_address
+from trustctl.inputs import BoundsError
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "google_workspace": {
@@ -52,14 +62,6 @@ INACTIVE = {"suspended", "deprovisioned", "deactivated", "disabled", "inactive",
 TRUE = {"true", "yes", "y", "1", "enrolled", "on"}
 FALSE = {"false", "no", "n", "0", "not enrolled", "off", ""}
 WEAK_FACTORS = {"password", "email", "email authentication"}
-
-
-def _format(path: Path, text: str) -> str:
-    return (
-        "json"
-        if path.suffix.lower() in {".json", ".jsonl", ".ndjson"} or text.lstrip()[:1] in "[{"
-        else "csv"
-    )
 
 
 def _active(raw: Any, column: str, where: str) -> bool:
@@ -102,7 +104,7 @@ def read_idp_export(path: Path, preset: str, columns: Mapping[str, str]) -> list
     """One dict per IdP user: line, email, key, active, mfa_enrolled (None: not in the export),
     deactivated_at, last_login (ISO 8601 UTC or None)."""
     text = read_text(path, "IdP export")
-    kind = _format(path, text)
+    kind = "json" if is_json(path, text) else "csv"
     names = {**PRESETS[preset][kind], **columns}
     for needed in ("email", "status"):
         if needed not in names:
@@ -120,9 +122,7 @@ def read_idp_export(path: Path, preset: str, columns: Mapping[str, str]) -> list
     for line, values in rows:
         where = f"{path} {'line' if kind == 'csv' else 'item'} {line}"
         email = lookup(values, names["email"])
-        key = email_address(email)
-        if key is None:
-            raise InputError(f"{where}: {email!r} is not an email address.", "Fix or remove the row.")
+        key = email_key(email, where)
         times: dict[str, str | None] = {}
         for field in ("deactivated_at", "last_login"):
             raw = lookup(values, names[field]) if field in names else None

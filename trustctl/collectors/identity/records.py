@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from trustctl.collectors.base import now as utc_now
-from trustctl.collectors.identity.tables import Row, csv_rows, iso, json_rows, lookup, parse_time, read_text
+from trustctl.collectors.identity.tables import (
+    Row,
+    csv_rows,
+    email_key,
+    is_json,
+    iso,
+    json_rows,
+    lookup,
+    parse_time,
+    read_text,
+)
 from trustctl.errors import InputError
-from trustctl.inputs import BoundsError, email_address
+from trustctl.inputs import BoundsError
 
 FIELDS = ("email", "completed_at", "item")
 WHAT = {
@@ -28,10 +38,6 @@ WHAT = {
 }
 # A completion may be stamped in a time zone ahead of UTC; anything later than this is not a record.
 FUTURE_SLACK = timedelta(days=1)
-
-
-def _is_json(path: Path, text: str) -> bool:
-    return path.suffix.lower() in {".json", ".jsonl", ".ndjson"} or text.lstrip()[:1] in "[{"
 
 
 def _completed_at(raw: Any, column: str, where: str, latest: datetime) -> str:
@@ -70,22 +76,18 @@ def read_records(
     text = read_text(path, what)
     names = {f: columns.get(f, f) for f in FIELDS}
     latest = (now or utc_now()) + FUTURE_SLACK
-    is_json = _is_json(path, text)
+    json_export = is_json(path, text)
     rows: Iterator[Row]
-    if is_json:
+    if json_export:
         rows = json_rows(path, text, what, list_keys=("records", "users", "items", "data"))
     else:
         needed = ("email", "completed_at", *(["item"] if "item" in columns else []))
         _, rows = csv_rows(path, text, {f: names[f] for f in needed}, what)
     records: list[dict[str, Any]] = []
     for line, values in rows:
-        where = f"{path} {'item' if is_json else 'line'} {line}"
+        where = f"{path} {'item' if json_export else 'line'} {line}"
         email = lookup(values, names["email"])
-        key = email_address(email)
-        if key is None:
-            raise InputError(
-                f"{where}: {names['email']} {email!r} is not an email address.", "Fix or remove the row."
-            )
+        key = email_key(email, where, f"{names['email']} ")
         item = lookup(values, names["item"])
         records.append(
             {

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from trustctl.collectors.identity.tables import csv_rows, iso, lookup, parse_time, read_text
+from trustctl.collectors.identity.tables import csv_rows, email_key, iso, lookup, parse_time, read_text
 from trustctl.errors import InputError
-from trustctl.inputs import BoundsError, email_address
+from trustctl.inputs import BoundsError
 
 FIELDS = ("email", "name", "status", "terminated_at", "started_at")
 
@@ -59,9 +59,7 @@ def read_roster(
     for line, values in rows:
         where = f"{path} line {line}"
         email = str(lookup(values, names["email"]) or "")
-        key = email_address(email)
-        if key is None:
-            raise InputError(f"{where}: {email!r} is not an email address.", "Fix or remove the row.")
+        key = email_key(email, where)
         if key in seen:
             raise InputError(
                 f"{where}: {email} is already on line {seen[key]}.",

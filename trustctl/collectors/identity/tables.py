@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trustctl.errors import InputError
-from trustctl.inputs import BoundsError, csv_records, json_loads, to_utc
+from trustctl.inputs import BoundsError, csv_records, email_address, json_loads, to_utc
 from trustctl.timeutil import parse_iso, utc_iso
 
 Row = tuple[int, dict[str, Any]]  # line number (1 = the CSV header / the first JSON item), values
@@ -29,6 +29,20 @@ def read_text(path: Path, what: str) -> str:
     if not text.strip():
         raise InputError(f"{path}: the {what} file is empty.", "Export it again.")
     return text
+
+
+def is_json(path: Path, text: str) -> bool:
+    """A JSON (or newline-delimited JSON) export, by its suffix or its first character; else CSV."""
+    return path.suffix.lower() in {".json", ".jsonl", ".ndjson"} or text.lstrip()[:1] in "[{"
+
+
+def email_key(value: Any, where: str, label: str = "") -> str:
+    """The normalized address of a row's email (`label`: the column, when the message should name it);
+    an InputError naming the row when it is not an address."""
+    key = email_address(value)
+    if key is None:
+        raise InputError(f"{where}: {label}{value!r} is not an email address.", "Fix or remove the row.")
+    return key
 
 
 def csv_rows(path: Path, text: str, required: dict[str, str], what: str) -> tuple[list[str], Iterator[Row]]:

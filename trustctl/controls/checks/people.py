@@ -41,6 +41,13 @@ def _recurring(row: Any, today: date, what: str, record: str, period: int, grace
     return False, f"{row.resource}: {name} last completed {latest}, {_days(age)} ago ({rule})"
 
 
+def _judge_recurring(
+    rows: pd.DataFrame, ctx: Context, what: str, record: str, period: int, grace: int
+) -> Verdicts:
+    today = ctx.as_of.date()
+    return judge_rows(rows, lambda row: _recurring(row, today, what, record, period, grace))
+
+
 @check(
     "hr.training_current",
     resource="hr.training",
@@ -52,17 +59,9 @@ def _recurring(row: Any, today: date, what: str, record: str, period: int, grace
     statement=Statement("people", "staff members", "are current on security awareness training"),
 )
 def training_current(rows: pd.DataFrame, ctx: Context) -> Verdicts:
-    policy, today = ctx.policy, ctx.as_of.date()
-    return judge_rows(
-        rows,
-        lambda row: _recurring(
-            row,
-            today,
-            "training",
-            "training completion",
-            policy.training_period_days,
-            policy.training_grace_days,
-        ),
+    policy = ctx.policy
+    return _judge_recurring(
+        rows, ctx, "training", "training completion", policy.training_period_days, policy.training_grace_days
     )
 
 
@@ -77,17 +76,14 @@ def training_current(rows: pd.DataFrame, ctx: Context) -> Verdicts:
     statement=Statement("people", "staff members", "are current on acknowledging our security policies"),
 )
 def policy_acknowledged(rows: pd.DataFrame, ctx: Context) -> Verdicts:
-    policy, today = ctx.policy, ctx.as_of.date()
-    return judge_rows(
+    policy = ctx.policy
+    return _judge_recurring(
         rows,
-        lambda row: _recurring(
-            row,
-            today,
-            "policy acknowledgement",
-            "policy acknowledgement",
-            policy.acknowledgement_period_days,
-            policy.acknowledgement_grace_days,
-        ),
+        ctx,
+        "policy acknowledgement",
+        "policy acknowledgement",
+        policy.acknowledgement_period_days,
+        policy.acknowledgement_grace_days,
     )
 
 
