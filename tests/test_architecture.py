@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "trustctl.ids",
             "trustctl.config",
             "trustctl.config_declared",
+            "trustctl.config_packet",
             "trustctl.console",
         ),
     ),

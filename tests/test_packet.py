@@ -217,3 +217,60 @@ def test_another_key_is_reported(demo: Path, packet_dir: Path, tmp_path: Path) -
     ran = trustctl("verify", str(forged), "--key", fingerprint, cwd=tmp_path)
     assert ran.returncode == 5 and "signed by another key" in ran.stdout
     assert trustctl("verify", str(source), "--key", fingerprint, cwd=tmp_path).returncode == 0
+
+
+def test_every_request_list_item_names_its_evidence_or_says_it_is_missing(packet_dir: Path) -> None:
+    packet = json.loads((packet_dir / "packet.json").read_text())
+    items = packet["request_list"]
+    assert len(items) >= 30 and {i["kind"] for i in items} == {
+        "population",
+        "sample",
+        "configuration",
+        "policy",
+        "report",
+    }
+    with zipfile.ZipFile(packet_dir / "packet.zip") as archive:
+        names = set(archive.namelist())
+        csv_rows = archive.read("request-list.csv").decode().splitlines()
+    assert len(csv_rows) == len(items) + 1
+    for item in items:
+        if item["status"] == "missing":
+            assert item["note"] and not item["evidence"], item
+        else:
+            assert item["status"] in ("evidence", "document") and item["evidence"], item
+            assert all(f"evidence/{h}" in names for h in item["evidence"]), item["id"]
+            assert item["where"], item
+    by_id = {i["id"]: i for i in items}
+    # The demo's pen test is filed (CHG-03); its board minutes expired; its MFA is collected.
+    assert by_id["SOC-R02"]["status"] == "document" and "pen-test-2026.md" in by_id["SOC-R02"]["note"]
+    assert by_id["SOC-R01"]["status"] == "missing" and "expired on" in by_id["SOC-R01"]["note"]
+    assert by_id["SOC-C01"]["status"] == "evidence" and "CC6.1" in by_id["SOC-C01"]["requirements"]
+    text = " ".join(pdftotext(packet_dir / "packet.pdf").split())
+    counts = Counter(i["status"] for i in items)
+    assert (
+        f"{len(items)}: {counts['evidence']} provided by evidence, {counts['document']} provided by a "
+        f"document, {counts['missing']} missing" in text
+    )
+
+
+def test_pages_agree_on_the_run_counts_and_show_evidence_hashes(packet_dir: Path) -> None:
+    runs = json.loads((packet_dir / "packet.json").read_text())["runs"]
+    documents = [r for r in runs if r["providers"] == ["documents"]]
+    collection = [r for r in runs if r["in_period"] and r not in documents]
+    assert documents and collection
+    text = " ".join(pdftotext(packet_dir / "packet.pdf").split())
+    cover = text.split("Contents")[0]
+    assert (
+        f"Collection runs in the period {len(collection)} (and {len(documents)} run(s) that added "
+        f"documents; {len(runs)} runs under Evidence runs)" in cover
+    ), cover
+    assert (
+        f"The {len(runs)} signed runs this packet draws on, in chain order: {len(collection)} collection"
+        in text
+    )
+    assert f"Collection runs in the period {len(collection)}" in text.rsplit("Methodology", 1)[1]
+    # Every failing row shown links its evidence object in the zip; no header breaks mid-word.
+    html = (packet_dir / "packet.html").read_text()
+    assert 'href="evidence/' in html and "Severit y" not in text
+    # The demo's policy is filed against GOV-01: CC1.1 asks for a policy and says how to file it there.
+    assert "information-security-policy.md (filed against GOV-01) is not linked to this requirement" in text

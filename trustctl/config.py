@@ -27,6 +27,7 @@ from trustctl.config_declared import (
     TrustConfig,
     Waiver,
 )
+from trustctl.config_packet import PacketConfig, RequestItem
 from trustctl.errors import ConfigError
 from trustctl.inputs import BoundsError, PlainPath, PlainText, SingleLine, toml_loads
 
@@ -36,6 +37,8 @@ __all__ = [
     "Config",
     "FrameworkScope",
     "HeldCertification",
+    "PacketConfig",
+    "RequestItem",
     "Subprocessor",
     "TenantConfig",
     "TrustConfig",
@@ -209,6 +212,7 @@ class Config(_Model):
     tenants: list[TenantConfig] = []
     trust: TrustConfig = TrustConfig()
     waiver: list[Waiver] = []
+    packet: PacketConfig = PacketConfig()  # [[packet.requests]]: items the audit firm adds
     # [scope.FRAMEWORK]: requirements not applicable (with a justification) and HIPAA addressable decisions;
     # the ids are checked against the catalogs when the config is loaded (trustctl.frameworks.applicability).
     scope: dict[str, FrameworkScope] = {}

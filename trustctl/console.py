@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
@@ -57,3 +59,15 @@ class StderrProgress:
                 self._bar.update(self._task, advance=1, description=label)
             else:
                 print(f"[{self._done}/{self._total}] collected {label}", file=self._stream, flush=True)
+
+
+def stage_printer(command: str = "packet", stream: TextIO | None = None) -> Callable[[str], None]:
+    """A callback that prints each stage of a long command on stderr, with the seconds since the first:
+    `packet [  3.1 s] typesetting packet.html and packet.pdf`."""
+    out = stream or sys.stderr
+    started = time.monotonic()
+
+    def stage(text: str) -> None:
+        print(f"{command} [{time.monotonic() - started:5.1f} s] {text}", file=out, flush=True)
+
+    return stage

@@ -27,7 +27,11 @@ class TrustctlError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message} {self.hint}"
+        if not self.hint:
+            return self.message
+        # One line: the problem as a sentence, then what to do.
+        stop = "" if self.message.rstrip().endswith((".", "!", "?", ":", ";")) else "."
+        return f"{self.message}{stop} {self.hint}"
 
 
 class ConfigError(TrustctlError):

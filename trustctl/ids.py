@@ -45,3 +45,18 @@ ROADMAP_NAMES = {
     "hipaa": "HIPAA (Security Rule attestation)",
     "ferpa": "FERPA (vendor obligations)",
 }
+
+# The event populations an audit packet exports (trustctl/packet/populations.py builds them; the request
+# lists in trustctl/packet/requests/ and `[packet] requests` refer to them by these ids).
+POPULATION_IDS = (
+    "new_hires",
+    "leavers",
+    "access_grants",
+    "access_removals",
+    "changes",
+    "access_reviews",
+    "incidents",
+    "backups",
+    "restore_tests",
+    "document_approvals",
+)

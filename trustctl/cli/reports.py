@@ -10,6 +10,7 @@ import click
 
 from trustctl import pipeline
 from trustctl.cli.base import _emit, config_option, main
+from trustctl.console import stage_printer
 from trustctl.controls.results import Severity
 from trustctl.errors import EXIT_FAILING, UsageError
 from trustctl.reports.check_report import FailOn, exit_code
@@ -121,7 +122,9 @@ def packet(
     Example: trustctl packet --framework soc2 --period 2026-07-01..2026-09-30 --sample 25
     """
     config = pipeline.load(config_path)
-    built = pipeline.packet(config, framework_id, period_text=period_text, sample=sample, out=out)
+    built = pipeline.packet(
+        config, framework_id, period_text=period_text, sample=sample, out=out, stage=stage_printer()
+    )
     p = built.packet
     click.echo(
         f"{p.framework.name}, period {p.period} ({p.period.days} day(s), {len(p.runs_in_period)} run(s)): "

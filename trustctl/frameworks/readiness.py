@@ -49,6 +49,9 @@ class DocumentState:
     kind: str
     status: str  # fresh | due | expired | missing
     documents: list[Document]
+    # Documents of this kind filed against controls the requirement does not link (when none is linked):
+    # not evidence for it, but what the reader most likely meant to file.
+    elsewhere: list[Document] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def _document_state(
         d for d in documents if d.kind == kind and (d.control in links or requirement in d.requirements)
     ]
     if not relevant:
-        return DocumentState(kind, "missing", [])
+        return DocumentState(kind, "missing", [], [d for d in documents if d.kind == kind])
     order = {"fresh": 0, "due": 1, "expired": 2}
     best = min(relevant, key=lambda d: order[d.state(today)])
     return DocumentState(kind, best.state(today), relevant)

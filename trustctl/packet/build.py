@@ -23,11 +23,12 @@ from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import scoped_requirements
-from trustctl.packet import bundle, html, model, period
+from trustctl.packet import bundle, html, model, period, request_list
 from trustctl.packet.soa import statement_of_applicability
 from trustctl.packet.workbook import write_workbook
 from trustctl.timeutil import parse_utc, utc_iso
 
+REQUEST_LIST = "request-list.csv"
 VERIFY_TEXT = """How to verify this packet offline
 =================================
 
@@ -166,6 +167,7 @@ def as_json(p: model.Packet) -> dict[str, Any]:
                 "run": r.run_id,
                 "sequence": r.sequence,
                 "at": utc_iso(r.at),
+                "providers": r.providers,
                 "in_period": r.in_period,
                 "manifest": r.digest,
             }
@@ -177,10 +179,29 @@ def as_json(p: model.Packet) -> dict[str, Any]:
             for r in p.readiness.exceptions
         ],
         "statement_of_applicability": [dataclasses.asdict(row) for row in p.soa],
+        "request_list": [
+            {
+                "id": a.item.id,
+                "title": a.item.title,
+                "kind": a.item.kind,
+                "status": a.status,
+                "source": a.source,
+                "requirements": a.requirements,
+                "evidence": a.evidence,
+                "where": a.where,
+                "note": a.note,
+            }
+            for a in p.requests
+        ],
     }
 
 
 Permissions = Callable[[Sequence[RequestRecord]], Mapping[str, Sequence[str]]]
+Stage = Callable[[str], None]  # told each stage of a long packet as it starts (the CLI prints to stderr)
+
+
+def _quiet(_: str) -> None:
+    return None
 
 
 def build_model(
@@ -194,6 +215,7 @@ def build_model(
     sample: int = 0,
     leavers: Sequence[dict[str, Any]] = (),
     now: datetime | None = None,
+    stage: Stage | None = None,
 ) -> tuple[model.Packet, list[period.RunPoint]]:
     """The packet model and the runs it draws on (the zip's manifests). The orchestrator gives how a run
     is evaluated (exactly as `check` does) and which permissions a set of requests used."""
@@ -202,11 +224,14 @@ def build_model(
     runs = period.collection_runs(locker)
     chosen = period.parse_period(period_text, now.date(), runs[0].at.date() if runs else None)
     inside = period.require_runs(chosen, runs, str(locker.root))
+    stage = stage or _quiet
+    stage(f"evaluating the evidence after each of the {len(inside)} run(s) in {chosen}")
     observations = period.observe(runs, inside, evaluate)
     document_runs = [
         period.RunPoint(m, parse_utc(m.completed_at), locker.manifest_digest(m.run_id))
         for m in locker.document_runs()
     ]
+    stage("judging readiness, coverage and the request list")
     rules = rules_of(config)
     effective = [
         d
@@ -219,9 +244,8 @@ def build_model(
     final = observations[-1]
     state = readiness(framework, rules, final.results, effective, chosen.end)
     results = [r for r in final.results if r.requirements.get(framework.id)]
-    controls = sorted(
-        {link.id for q in scoped_requirements(framework, config.frameworks) for link in q.controls}
-    )
+    in_scope = scoped_requirements(framework, config.frameworks)
+    controls = sorted({link.id for q in in_scope for link in q.controls})
     automated = {spec.control for spec in all_checks().values()}
     coverage = [
         period.control_coverage(chosen, observations, c)
@@ -261,30 +285,53 @@ def build_model(
         leavers=list(leavers or []),
         notes=notes,
         soa=statement_of_applicability(state),
+        requests=request_list.request_list(
+            framework, config, {q.id for q in in_scope}, final.results, effective, {}, chosen.end
+        ),
     )
     return packet, included
 
 
 def write_packet(
-    packet: model.Packet, locker: Locker, included: list[period.RunPoint], key: Any, out: Path | None = None
+    packet: model.Packet,
+    locker: Locker,
+    included: list[period.RunPoint],
+    key: Any,
+    out: Path | None = None,
+    stage: Stage | None = None,
 ) -> BuiltPacket:
     """packet.html, packet.pdf, results.xlsx, packet.json and the signed packet.zip into one directory."""
     out = out or Path("packets") / f"{packet.framework.id}-{packet.period.end.isoformat()}"
     out.mkdir(parents=True, exist_ok=True)
+    stage = stage or _quiet
+    stage("typesetting packet.html and packet.pdf")
     html_path, pdf_path = html.write(packet, out)
+    stage("writing results.xlsx, packet.json and request-list.csv")
     workbook = write_workbook(packet, out / "results.xlsx")
     json_path = out / "packet.json"
     json_path.write_text(json.dumps(as_json(packet), indent=2) + "\n", encoding="utf-8")
+    requests_path = out / REQUEST_LIST
+    requests_path.write_bytes(request_list.as_csv(packet.requests))
+    objects = {o for p in included for o in p.manifest.objects}
+    stage(f"signing packet.zip ({len(included)} run manifests, {len(objects)} evidence objects)")
     files = {
         "packet.pdf": pdf_path.read_bytes(),
         "packet.html": html_path.read_bytes(),
         "results.xlsx": workbook.read_bytes(),
         "packet.json": json_path.read_bytes(),
+        REQUEST_LIST: requests_path.read_bytes(),
         "VERIFY.txt": VERIFY_TEXT.format(key=packet.key).encode(),
         PUBLIC_KEY: locker.public_key_pem(),
         **bundle.run_files(locker, [p.run_id for p in included]),
-        **bundle.evidence_files(locker, {o for p in included for o in p.manifest.objects}),
+        **bundle.evidence_files(locker, objects),
     }
     made = bundle.write_zip(out / "packet.zip", files, key, packet.generated_at)
-    paths = {"pdf": pdf_path, "html": html_path, "workbook": workbook, "json": json_path, "zip": made.path}
+    paths = {
+        "pdf": pdf_path,
+        "html": html_path,
+        "workbook": workbook,
+        "json": json_path,
+        "requests": requests_path,
+        "zip": made.path,
+    }
     return BuiltPacket(out, packet, paths, made)

@@ -7,7 +7,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from trustctl.controls.catalog import load_catalog
+from trustctl.controls.results import Result
 from trustctl.packet import charts
 from trustctl.packet.model import FAILING_CAP, Packet
 from trustctl.render.pdf import write_pdf
@@ -35,6 +38,23 @@ def css_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("<", "\\3C ")
 
 
+def reason(result: Result) -> str:
+    """A result's reason without the resource it starts with (the row shows the resource beside it)."""
+    text, resource = result.reason, result.resource
+    if not resource or not text.startswith(resource):
+        return text
+    rest = text[len(resource) :].lstrip(": ").lstrip()
+    if text[len(resource) :].startswith(":"):
+        return rest[:1].upper() + rest[1:]
+    return f"This resource {rest}" if rest else text
+
+
+def code(text: str) -> Markup:
+    """Plain text with its `backtick` spans set as code, everything else escaped."""
+    parts = escape(text).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
+
+
 def render_html(packet: Packet) -> str:
     counts = Counter(r.status.value for r in packet.results)
     catalog = load_catalog()
@@ -52,6 +72,8 @@ def render_html(packet: Packet) -> str:
         when=when,
         when_text=when_text,
         percent=percent,
+        reason=reason,
+        code=code,
         css_string=css_string,
     )
 

@@ -18,8 +18,9 @@ from trustctl.controls.registry import all_checks
 from trustctl.controls.results import Result, Status
 from trustctl.evidence.documents import Document
 from trustctl.frameworks.models import Framework
-from trustctl.frameworks.readiness import Readiness
+from trustctl.frameworks.readiness import DocumentState, Readiness
 from trustctl.packet.period import Coverage, Observation, Period, RunPoint, as_of, in_force
+from trustctl.packet.request_list import RequestAnswer
 from trustctl.packet.soa import SoaRow
 
 FAILING_CAP = 8  # failing resources shown per requirement in the PDF; the workbook has them all
@@ -46,6 +47,7 @@ class DocumentView:
     approved: date | None = None
     review_by: date | None = None
     days_in_force: int = 0  # days of the period the document was in force
+    elsewhere: str = ""  # for a missing kind: the documents of that kind filed where this does not look
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class Packet:
     leavers: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     soa: list[SoaRow] = field(default_factory=list)  # ISO 27001: the statement of applicability
+    requests: list[RequestAnswer] = field(default_factory=list)  # the request list (PBC), answered
 
     @property
     def declared(self) -> list[RequirementView]:
@@ -168,9 +171,25 @@ class Packet:
         return self.framework.id == "soc3" or self.framework.derived_from == "soc2"
 
     @property
+    def request_counts(self) -> dict[str, int]:
+        """Request-list items by status (evidence, document, missing), every status present."""
+        counts = Counter(a.status for a in self.requests)
+        return {s: counts.get(s, 0) for s in ("evidence", "document", "missing")}
+
+    @property
     def runs_in_period(self) -> list[RunView]:
         """The collection runs in the period (runs that only added documents are left out)."""
         return [r for r in self.runs if r.in_period and r.providers != ["documents"]]
+
+    @property
+    def document_runs(self) -> list[RunView]:
+        """The runs that only added documents (cited by the packet, wherever they fall)."""
+        return [r for r in self.runs if r.providers == ["documents"]]
+
+    @property
+    def runs_before(self) -> list[RunView]:
+        """Collection runs before the period whose evidence still stood in it."""
+        return [r for r in self.runs if not r.in_period and r.providers != ["documents"]]
 
 
 def _worst_first(results: list[Result]) -> list[Result]:
@@ -194,7 +213,9 @@ def requirement_views(readiness: Readiness, results: list[Result], period: Perio
         documents: list[DocumentView] = []
         for d in q.documents:
             if not d.documents:
-                documents.append(DocumentView(d.kind, d.status))
+                documents.append(
+                    DocumentView(d.kind, d.status, elsewhere=_elsewhere(d, f"{framework}:{q.id}"))
+                )
             for doc, days in zip(d.documents, _documents(d.documents, period), strict=True):
                 documents.append(
                     DocumentView(
@@ -223,6 +244,20 @@ def requirement_views(readiness: Readiness, results: list[Result], period: Perio
             )
         )
     return views
+
+
+def _elsewhere(state: DocumentState, anchor: str) -> str:
+    """What to do when a document of the kind exists but is filed against a control this requirement does
+    not link: name it, and the command that files it for the requirement too."""
+    if not state.elsewhere:
+        return ""
+    named = ", ".join(f"{d.name} (filed against {d.control})" for d in state.elsewhere[:3])
+    more = f" and {len(state.elsewhere) - 3} more" if len(state.elsewhere) > 3 else ""
+    return (
+        f"{named}{more} is not linked to this requirement. If it covers it, file it for it too: "
+        f"`trustctl docs add FILE --kind {state.kind} --control {state.elsewhere[0].control} "
+        f"--requirement {anchor}`."
+    )
 
 
 def _decision(decision: AddressableDecision | None) -> str | None:

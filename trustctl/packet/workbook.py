@@ -1,10 +1,9 @@
-"""results.xlsx: the packet's rows for an auditor's own testing. Sheets: the framework's requirement list,
-every result (the rows of `check --format json`), documents, runs, period coverage, failure intervals and,
+"""results.xlsx: the packet's rows for an auditor's own testing. Sheets: the framework's requirement list, the
+request list, every result (the rows of `check --format json`), documents, runs, period coverage, failure intervals and,
 when dates were sampled, each control's state on each sampled date."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +49,11 @@ def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: Iterable[Seque
         ws.auto_filter.ref = ws.dimensions
 
 
+def requirement_text(requirements: dict[str, list[str]]) -> str:
+    """A result's requirements as a reader writes them: "soc2: CC6.1, CC6.2; iso27001_2022: 8.5"."""
+    return "; ".join(f"{f}: {', '.join(ids)}" for f, ids in sorted(requirements.items()) if ids)
+
+
 def write_workbook(packet: Packet, path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
@@ -91,6 +95,25 @@ def write_workbook(packet: Packet, path: Path) -> Path:
     )
     _sheet(
         wb,
+        "request list",
+        ("item", "kind", "title", "status", "source", "requirements", "where", "note", "evidence sha256"),
+        (
+            (
+                a.item.id,
+                a.item.kind,
+                a.item.title,
+                a.said,
+                a.source,
+                ", ".join(a.requirements),
+                "; ".join(a.where),
+                a.note,
+                " ".join(a.evidence),
+            )
+            for a in packet.requests
+        ),
+    )
+    _sheet(
+        wb,
         "results",
         RESULT_COLUMNS,
         (
@@ -104,7 +127,7 @@ def write_workbook(packet: Packet, path: Path) -> Path:
                 r.region,
                 r.resource,
                 r.reason,
-                json.dumps(r.requirements, sort_keys=True),
+                requirement_text(r.requirements),
                 " ".join(r.evidence),
             )
             for r in packet.results

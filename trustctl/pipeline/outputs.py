@@ -6,6 +6,7 @@ packet, OSCAL, roadmap and trust report modules cost most of a second to load.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -151,6 +152,7 @@ def packet_model(
     now: datetime | None = None,
     assessed: Assessment | None = None,
     locker: Locker | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[Packet, list[period.RunPoint]]:
     """The packet's model and the runs it draws on, without writing anything."""
     locker = locker or open_locker(config)
@@ -171,6 +173,7 @@ def packet_model(
         sample=sample,
         leavers=chain,
         now=now,
+        stage=stage,
     )
 
 
@@ -183,6 +186,7 @@ def packet(
     out: Path | None = None,
     now: datetime | None = None,
     assessed: Assessment | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> BuiltPacket:
     """The audit packet for one framework and period, signed with the locker's own key."""
     locker = open_locker(config)
@@ -197,5 +201,6 @@ def packet(
         now=now,
         assessed=assessed,
         locker=locker,
+        stage=stage,
     )
-    return packet_build.write_packet(model, locker, included, key, out)
+    return packet_build.write_packet(model, locker, included, key, out, stage)

@@ -28,6 +28,7 @@ from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.rules import review_limits
 from trustctl.frameworks.rules import validate as validate_rules
 from trustctl.inputs import BoundsError, single_line
+from trustctl.packet import request_list
 
 if TYPE_CHECKING:
     from trustctl.packet.verify import PacketReport
@@ -200,6 +201,7 @@ def load(path: Path | None) -> Config:
     """The config, with what it says about the catalogs (scope, document review periods) checked."""
     config = load_config(path)
     validate_rules(config)
+    request_list.validate(config)
     return config
 
 
