@@ -187,3 +187,19 @@ def test_waivers_have_an_end() -> None:
         .duration_days(today)
         == 300
     )
+
+
+def test_a_document_filed_against_an_unlinked_control_is_named_with_what_to_do() -> None:
+    from trustctl.reports.status_report import as_json, as_markdown
+
+    policy = document("policy", "GOV-01", TODAY - timedelta(days=30))
+    state = readiness(load_frameworks()["soc2"], Rules(ALL_SOC2), [], [policy], TODAY)
+    cc11 = next(q for q in state.requirements if q.id == "CC1.1")
+    [asked] = [d for d in cc11.documents if d.kind == "policy"]
+    assert asked.status == "missing" and asked.elsewhere == [policy]
+    # A requirement that links GOV-01 uses it, and does not call it elsewhere.
+    linking = [q for q in state.requirements if any(c.id == "GOV-01" for c in q.controls)]
+    assert linking and all(not d.elsewhere for q in linking for d in q.documents)
+    markdown = as_markdown([state])
+    assert "- policy.pdf (policy, filed against GOV-01): asked by CC1.1" in markdown
+    assert '"filed_elsewhere": [\n' in as_json([state])

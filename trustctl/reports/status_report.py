@@ -56,6 +56,9 @@ def _requirement_json(r: RequirementState) -> dict[str, Any]:
                     }
                     for doc in d.documents
                 ],
+                # A missing kind filed against a control this requirement does not link: not evidence for
+                # it, but `docs add --requirement` would make it so.
+                "filed_elsewhere": [{"name": doc.name, "control": doc.control} for doc in d.elsewhere],
             }
             for d in r.documents
         ],
@@ -144,6 +147,16 @@ def as_table(readiness: list[Readiness], *, color: bool = False, width: int = 16
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
 
 
+def _filed_elsewhere(r: Readiness) -> dict[str, list[str]]:
+    """ "name (kind, filed against CONTROL)" -> the requirements missing that kind while it is filed."""
+    found: dict[str, list[str]] = {}
+    for q in r.requirements:
+        for d in q.documents:
+            for doc in d.elsewhere:
+                found.setdefault(f"{doc.name} ({doc.kind}, filed against {doc.control})", []).append(q.id)
+    return found
+
+
 def as_markdown(readiness: list[Readiness]) -> str:
     lines = []
     for r in readiness:
@@ -164,6 +177,14 @@ def as_markdown(readiness: list[Readiness]) -> str:
                 "",
                 "Met on documents (read them): " + ", ".join(f"{q.id} ({q.basis})" for q in r.declared),
             ]
+        elsewhere = _filed_elsewhere(r)
+        if elsewhere:
+            lines += [
+                "",
+                "Documents filed against controls these requirements do not link (re-file with "
+                "`trustctl docs add FILE ... --requirement FRAMEWORK:ID` if they cover them):",
+            ]
+            lines += [f"- {name}: asked by {', '.join(ids)}" for name, ids in elsewhere.items()]
         if r.exceptions:
             lines += ["", "Accepted exceptions (waived findings, not passes):"]
             lines += [f"- `{x.check}` `{x.resource}`: {x.reason.replace('|', '/')}" for x in r.exceptions]
