@@ -3,7 +3,9 @@ says), and packet.html, packet.pdf, results.xlsx, packet.json and the signed pac
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import scoped_requirements
-from trustctl.packet import bundle, html, model, period
+from trustctl.packet import bundle, html, model, period, populations, sampling
 from trustctl.packet.soa import statement_of_applicability
 from trustctl.packet.workbook import write_workbook
 from trustctl.timeutil import parse_utc, utc_iso
@@ -177,7 +179,48 @@ def as_json(p: model.Packet) -> dict[str, Any]:
             for r in p.readiness.exceptions
         ],
         "statement_of_applicability": [dataclasses.asdict(row) for row in p.soa],
+        "populations": [
+            {
+                "id": pop.id,
+                "title": pop.title,
+                "controls": pop.controls,
+                "source": pop.source,
+                "collected": pop.collected,
+                "rows": len(pop.rows),
+                "csv": pop.csv_path,
+                "note": pop.note or None,
+            }
+            for pop in p.populations
+        ],
+        "sampling": _sampling_json(p.sampling),
     }
+
+
+def _sampling_json(s: sampling.Sampling | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "method": s.method,
+        "statement": s.statement,
+        "size": s.size,
+        "sampled_by": s.sampled_by,
+        "seed": s.seed,
+        "file": s.file,
+        "file_sha256": s.file_sha256,
+        "dates": [d.isoformat() for d in s.dates],
+        "rows": s.rows,
+        "unsampled": s.unsampled,
+    }
+
+
+def population_files(packet: model.Packet) -> dict[str, bytes]:
+    """populations/ID.csv for every population (a header only when it has no rows)."""
+    files = {}
+    for pop in packet.populations:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(populations.csv_rows(pop))
+        files[pop.csv_path] = text.getvalue().encode()
+    return files
 
 
 Permissions = Callable[[Sequence[RequestRecord]], Mapping[str, Sequence[str]]]
@@ -194,10 +237,15 @@ def build_model(
     sample: int = 0,
     leavers: Sequence[dict[str, Any]] = (),
     now: datetime | None = None,
+    request: sampling.Request | None = None,
 ) -> tuple[model.Packet, list[period.RunPoint]]:
     """The packet model and the runs it draws on (the zip's manifests). The orchestrator gives how a run
-    is evaluated (exactly as `check` does) and which permissions a set of requests used."""
+    is evaluated (exactly as `check` does) and which permissions a set of requests used. `request`: how
+    to sample (an auditor's seed or file); without it, `sample` rows and dates derived by trustctl."""
     framework = get_framework(framework_id)
+    request = sampling.check_request(request or sampling.Request(size=sample))
+    if request.file is not None:
+        sampling.read_selection(request.file)  # a bad file fails before the period is evaluated
     now = now or utc_now()
     runs = period.collection_runs(locker)
     chosen = period.parse_period(period_text, now.date(), runs[0].at.date() if runs else None)
@@ -230,6 +278,14 @@ def build_model(
         for c in controls
     ]
     included = _included_runs(runs, inside, citing)
+    found = populations.build_populations(
+        chosen,
+        runs,
+        inside,
+        populations.filed_documents(locker, document_runs, effective),
+        populations.snapshot_reader(locker, runs),
+    )
+    drawn = sampling.draw(request, found, chosen, framework.id)
     notes = []
     if runs[0].at.date() > chosen.start:
         notes.append(
@@ -250,7 +306,7 @@ def build_model(
         readiness=state,
         requirements=model.requirement_views(state, results, chosen),
         coverage=coverage,
-        samples=model.sample_rows(period.sample_dates(chosen, framework.id, sample), observations, controls),
+        samples=model.sample_rows(drawn.dates, observations, controls),
         waivers=model.waiver_views(config.waiver, final.results, chosen.end),
         methodology=model.methodology(
             observations, permissions([r for o in observations for r in o.point.manifest.requests])
@@ -261,6 +317,8 @@ def build_model(
         leavers=list(leavers or []),
         notes=notes,
         soa=statement_of_applicability(state),
+        populations=found,
+        sampling=drawn,
     )
     return packet, included
 
@@ -275,6 +333,11 @@ def write_packet(
     workbook = write_workbook(packet, out / "results.xlsx")
     json_path = out / "packet.json"
     json_path.write_text(json.dumps(as_json(packet), indent=2) + "\n", encoding="utf-8")
+    tables = population_files(packet)
+    for name, data in tables.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    shown = {r.evidence for pop in packet.populations for r in pop.rows if r.evidence}
     files = {
         "packet.pdf": pdf_path.read_bytes(),
         "packet.html": html_path.read_bytes(),
@@ -283,7 +346,8 @@ def write_packet(
         "VERIFY.txt": VERIFY_TEXT.format(key=packet.key).encode(),
         PUBLIC_KEY: locker.public_key_pem(),
         **bundle.run_files(locker, [p.run_id for p in included]),
-        **bundle.evidence_files(locker, {o for p in included for o in p.manifest.objects}),
+        **tables,
+        **bundle.evidence_files(locker, {o for p in included for o in p.manifest.objects} | shown),
     }
     made = bundle.write_zip(out / "packet.zip", files, key, packet.generated_at)
     paths = {"pdf": pdf_path, "html": html_path, "workbook": workbook, "json": json_path, "zip": made.path}
