@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import boto3
+import openpyxl
 import pytest
 
 from trustctl import pipeline
@@ -175,6 +176,16 @@ def test_a_seed_or_a_file_gives_the_same_sample_and_is_recorded(history: Path, t
     assert (first.out / "populations" / "access_grants.csv").is_file()
     assert grants[0] == "row,when,subject,event,detail,run,evidence_sha256" and len(grants) == 3
     assert all(f"evidence/{line.rsplit(',', 1)[1]}" in names for line in grants[1:])
+    # The workbook: an index sheet and one sheet per non-empty population; the HTML: each sampled row
+    # with its short evidence hash linking to the object in the zip.
+    book = openpyxl.load_workbook(first.files["workbook"], read_only=True)
+    assert {"populations", "access_grants", "backups"} <= set(book.sheetnames)
+    assert "incidents" not in book.sheetnames
+    html = first.files["html"].read_text()
+    assert 'id="populations"' in html and 'href="#populations"' in html
+    for pid, ids in s["rows"].items():
+        row = next(r for r in first.packet.populations if r.id == pid).row(ids[0])
+        assert row is not None and f'<a href="evidence/{row.hex}">{row.hex[:12]}</a>' in html
     report, _ = pipeline.verify_packet(first.files["zip"], None, config)
     assert report.ok, report.problems
 
