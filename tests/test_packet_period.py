@@ -43,15 +43,6 @@ def test_parse_period_default_explicit_and_errors() -> None:
             period.parse_period(bad, today, None)
 
 
-def test_sample_dates_are_reproducible_and_inside_the_period() -> None:
-    chosen = period.Period(date(2026, 7, 1), date(2026, 9, 30))
-    first = period.sample_dates(chosen, "soc2", 10)
-    assert first == period.sample_dates(chosen, "soc2", 10) and len(set(first)) == 10
-    assert all(chosen.start <= d <= chosen.end for d in first) and first == sorted(first)
-    assert first != period.sample_dates(chosen, "iso27001_2022", 10)
-    assert len(period.sample_dates(period.Period(date(2026, 7, 1), date(2026, 7, 3)), "soc2", 25)) == 3
-
-
 def test_failure_intervals_errors_neither_start_nor_end_a_failure() -> None:
     t = [datetime(2026, 7, d, tzinfo=UTC) for d in range(1, 8)]
     statuses = ["pass", "fail", "error", "fail", "pass", "fail", "error"]

@@ -109,21 +109,58 @@ def status(framework_ids: tuple[str, ...], fmt: str, config_path: Path | None) -
     "first run when the locker is younger).",
 )
 @click.option(
-    "--sample", type=click.IntRange(min=0), default=0, show_default=True, help="Dates to sample reproducibly."
+    "--sample",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Rows to sample from each population, and dates from the period (more than there are is an error).",
+)
+@click.option(
+    "--sample-seed",
+    metavar="SEED",
+    help="Draw the samples reproducibly from a seed the auditor supplies (default: derived from the framework "
+    "and period by trustctl, not independent of the company).",
+)
+@click.option(
+    "--samples",
+    "samples_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The auditor's selection: a CSV with columns population,row (row ids of populations/ID.csv) or "
+    "population,date (population 'dates').",
+)
+@click.option(
+    "--sampled-by", metavar="TEXT", help="Who supplied --sample-seed or --samples (recorded in the packet)."
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: packets/ID-END/.")
 @config_option
 def packet(
-    framework_id: str, period_text: str | None, sample: int, out: Path | None, config_path: Path | None
+    framework_id: str,
+    period_text: str | None,
+    sample: int,
+    sample_seed: str | None,
+    samples_file: Path | None,
+    sampled_by: str | None,
+    out: Path | None,
+    config_path: Path | None,
 ) -> None:
     """Write the audit packet for one framework and period: packet.pdf, packet.html, results.xlsx,
-    packet.json and packet.zip (with the cited evidence, signed manifests, public key and signed SHA256SUMS).
+    packet.json, populations/ID.csv and packet.zip (with the cited evidence, signed manifests, public key
+    and signed SHA256SUMS).
 
     Example: trustctl packet --framework soc2 --period 2026-07-01..2026-09-30 --sample 25
+    --sample-seed 8271 --sampled-by "Jane Roe, Example Audit LLP"
     """
     config = pipeline.load(config_path)
     built = pipeline.packet(
-        config, framework_id, period_text=period_text, sample=sample, out=out, stage=stage_printer()
+        config,
+        framework_id,
+        period_text=period_text,
+        sample=sample,
+        sample_seed=sample_seed,
+        samples_file=samples_file,
+        sampled_by=sampled_by,
+        out=out,
+        stage=stage_printer(),
     )
     p = built.packet
     click.echo(
@@ -132,6 +169,12 @@ def packet(
     )
     for name, path in built.files.items():
         click.echo(f"  {name:9} {path}")
+    listed = ", ".join(
+        f"{q.id} {len(q.rows)}" if q.collected else f"{q.id} not collected" for q in p.populations
+    )
+    click.echo(f"  populations ({built.out / 'populations'}): {listed}")
+    if p.sampling is not None and (p.sampling.rows or p.sampling.dates):
+        click.echo(f"  samples: {p.sampling.statement}")
     click.echo(
         f"  packet.zip holds {built.bundle.files} files ({built.bundle.evidence_objects} evidence objects, "
         f"{built.bundle.bytes // 1024} KiB); check it with: trustctl verify {built.files['zip']}"

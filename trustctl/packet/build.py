@@ -3,7 +3,9 @@ says), and packet.html, packet.pdf, results.xlsx, packet.json and the signed pac
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import scoped_requirements
-from trustctl.packet import bundle, html, model, period, request_list
+from trustctl.packet import bundle, html, model, period, populations, request_list, sampling
 from trustctl.packet.soa import statement_of_applicability
 from trustctl.packet.workbook import write_workbook
 from trustctl.timeutil import parse_utc, utc_iso
@@ -193,7 +195,69 @@ def as_json(p: model.Packet) -> dict[str, Any]:
             }
             for a in p.requests
         ],
+        "populations": [
+            {
+                "id": pop.id,
+                "title": pop.title,
+                "controls": pop.controls,
+                "source": pop.source,
+                "collected": pop.collected,
+                "rows": len(pop.rows),
+                "csv": pop.csv_path,
+                "note": pop.note or None,
+            }
+            for pop in p.populations
+        ],
+        "sampling": _sampling_json(p.sampling),
     }
+
+
+def _sampling_json(s: sampling.Sampling | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "method": s.method,
+        "statement": s.statement,
+        "size": s.size,
+        "sampled_by": s.sampled_by,
+        "seed": s.seed,
+        "file": s.file,
+        "file_sha256": s.file_sha256,
+        "dates": [d.isoformat() for d in s.dates],
+        "rows": s.rows,
+        "unsampled": s.unsampled,
+    }
+
+
+def population_answers(
+    found: Sequence[populations.Population], drawn: sampling.Sampling
+) -> dict[str, request_list.PopulationAnswer]:
+    """What the request list needs of each population: collected or not, and the evidence behind its rows
+    and behind the rows the auditor sampled."""
+    answers = {}
+    for pop in found:
+        sampled = [row for row_id in drawn.rows.get(pop.id, []) if (row := pop.row(row_id)) is not None]
+        answers[pop.id] = request_list.PopulationAnswer(
+            pop.id,
+            pop.collected,
+            len(pop.rows),
+            sorted({r.evidence.removeprefix("sha256:") for r in pop.rows if r.evidence}),
+            len(sampled),
+            sorted({r.evidence.removeprefix("sha256:") for r in sampled if r.evidence}),
+            pop.csv_path,
+            pop.note if not pop.collected else "",
+        )
+    return answers
+
+
+def population_files(packet: model.Packet) -> dict[str, bytes]:
+    """populations/ID.csv for every population (a header only when it has no rows)."""
+    files = {}
+    for pop in packet.populations:
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(populations.csv_rows(pop))
+        files[pop.csv_path] = text.getvalue().encode()
+    return files
 
 
 Permissions = Callable[[Sequence[RequestRecord]], Mapping[str, Sequence[str]]]
@@ -216,10 +280,15 @@ def build_model(
     leavers: Sequence[dict[str, Any]] = (),
     now: datetime | None = None,
     stage: Stage | None = None,
+    request: sampling.Request | None = None,
 ) -> tuple[model.Packet, list[period.RunPoint]]:
     """The packet model and the runs it draws on (the zip's manifests). The orchestrator gives how a run
-    is evaluated (exactly as `check` does) and which permissions a set of requests used."""
+    is evaluated (exactly as `check` does) and which permissions a set of requests used. `request`: how
+    to sample (an auditor's seed or file); without it, `sample` rows and dates derived by trustctl."""
     framework = get_framework(framework_id)
+    request = sampling.check_request(request or sampling.Request(size=sample))
+    if request.file is not None:
+        sampling.read_selection(request.file)  # a bad file fails before the period is evaluated
     now = now or utc_now()
     runs = period.collection_runs(locker)
     chosen = period.parse_period(period_text, now.date(), runs[0].at.date() if runs else None)
@@ -254,6 +323,14 @@ def build_model(
         for c in controls
     ]
     included = _included_runs(runs, inside, citing)
+    found = populations.build_populations(
+        chosen,
+        runs,
+        inside,
+        populations.filed_documents(locker, document_runs, effective),
+        populations.snapshot_reader(locker, runs),
+    )
+    drawn = sampling.draw(request, found, chosen, framework.id)
     notes = []
     if runs[0].at.date() > chosen.start:
         notes.append(
@@ -274,7 +351,7 @@ def build_model(
         readiness=state,
         requirements=model.requirement_views(state, results, chosen),
         coverage=coverage,
-        samples=model.sample_rows(period.sample_dates(chosen, framework.id, sample), observations, controls),
+        samples=model.sample_rows(drawn.dates, observations, controls),
         waivers=model.waiver_views(config.waiver, final.results, chosen.end),
         methodology=model.methodology(
             observations, permissions([r for o in observations for r in o.point.manifest.requests])
@@ -286,8 +363,16 @@ def build_model(
         notes=notes,
         soa=statement_of_applicability(state),
         requests=request_list.request_list(
-            framework, config, {q.id for q in in_scope}, final.results, effective, {}, chosen.end
+            framework,
+            config,
+            {q.id for q in in_scope},
+            final.results,
+            effective,
+            population_answers(found, drawn),
+            chosen.end,
         ),
+        populations=found,
+        sampling=drawn,
     )
     return packet, included
 
@@ -312,7 +397,13 @@ def write_packet(
     json_path.write_text(json.dumps(as_json(packet), indent=2) + "\n", encoding="utf-8")
     requests_path = out / REQUEST_LIST
     requests_path.write_bytes(request_list.as_csv(packet.requests))
+    tables = population_files(packet)
+    for name, data in tables.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    # The runs' evidence, and each population row's (a removal's evidence may be a later run's).
     objects = {o for p in included for o in p.manifest.objects}
+    objects |= {r.evidence for pop in packet.populations for r in pop.rows if r.evidence}
     stage(f"signing packet.zip ({len(included)} run manifests, {len(objects)} evidence objects)")
     files = {
         "packet.pdf": pdf_path.read_bytes(),
@@ -323,6 +414,7 @@ def write_packet(
         "VERIFY.txt": VERIFY_TEXT.format(key=packet.key).encode(),
         PUBLIC_KEY: locker.public_key_pem(),
         **bundle.run_files(locker, [p.run_id for p in included]),
+        **tables,
         **bundle.evidence_files(locker, objects),
     }
     made = bundle.write_zip(out / "packet.zip", files, key, packet.generated_at)

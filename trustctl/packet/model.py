@@ -20,7 +20,9 @@ from trustctl.evidence.documents import Document
 from trustctl.frameworks.models import Framework
 from trustctl.frameworks.readiness import DocumentState, Readiness
 from trustctl.packet.period import Coverage, Observation, Period, RunPoint, as_of, in_force
+from trustctl.packet.populations import Population
 from trustctl.packet.request_list import RequestAnswer
+from trustctl.packet.sampling import Sampling
 from trustctl.packet.soa import SoaRow
 
 FAILING_CAP = 8  # failing resources shown per requirement in the PDF; the workbook has them all
@@ -154,6 +156,8 @@ class Packet:
     notes: list[str] = field(default_factory=list)
     soa: list[SoaRow] = field(default_factory=list)  # ISO 27001: the statement of applicability
     requests: list[RequestAnswer] = field(default_factory=list)  # the request list (PBC), answered
+    populations: list[Population] = field(default_factory=list)  # the period's events, per population
+    sampling: Sampling | None = None  # how the samples were drawn, and which rows and dates
 
     @property
     def declared(self) -> list[RequirementView]:

@@ -1,6 +1,6 @@
 """An observation period over the locker's history: which runs fall in it, what each control's state
-was after every run, the days each control was evidenced, the intervals in which it failed, and a
-reproducible sample of dates.
+was after every run, the days each control was evidenced, the intervals in which it failed (samples
+are drawn in trustctl.packet.sampling).
 
 Runs are placed in the period by their effective time (when the evidence was observed: the run's
 completion), documents by their approval date; never by when something was uploaded.
@@ -8,8 +8,6 @@ completion), documents by their approval date; never by when something was uploa
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -254,15 +252,6 @@ def document_coverage(period: Period, control: str, documents: list[Document]) -
     daily = ["pass" if any(in_force(d, day) for d in own) else "none" for day in period.dates()]
     evidenced = sum(s == "pass" for s in daily)
     return Coverage(control, 0, evidenced, period.days, [], daily, kind="documents")
-
-
-def sample_dates(period: Period, framework_id: str, n: int) -> list[date]:
-    """N distinct dates of the period, the same for the same framework and period (seeded from both)."""
-    if n <= 0:
-        return []
-    seed = int.from_bytes(hashlib.sha256(f"{framework_id}:{period}".encode()).digest()[:8], "big")
-    days = period.dates()
-    return sorted(random.Random(seed).sample(days, min(n, len(days))))
 
 
 def as_of(observations: list[Observation], day: date) -> Observation | None:

@@ -1,6 +1,7 @@
-"""results.xlsx: the packet's rows for an auditor's own testing. Sheets: the framework's requirement list, the
-request list, every result (the rows of `check --format json`), documents, runs, period coverage, failure intervals and,
-when dates were sampled, each control's state on each sampled date."""
+"""results.xlsx: the packet's rows for an auditor's own testing. Sheets: the framework's requirement list,
+the request list, every result (the rows of `check --format json`), documents, runs, period coverage, failure intervals and,
+when dates were sampled, each control's state on each sampled date; then the populations (an index sheet,
+and one sheet per non-empty population, each row with its evidence hash and whether it was sampled)."""
 
 from __future__ import annotations
 
@@ -250,6 +251,50 @@ def write_workbook(packet: Packet, path: Path) -> Path:
                 for control, status in (sorted(s.status.items()) or [("-", "no evidence")])
             ),
         )
+    _populations(wb, packet)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _populations(wb: Workbook, packet: Packet) -> None:
+    """An index of the populations (with how the samples were drawn), then one sheet per non-empty one."""
+    if not packet.populations:
+        return
+    sampled = packet.sampling.rows if packet.sampling else {}
+    _sheet(
+        wb,
+        "populations",
+        ("population", "title", "rows", "collected", "controls", "source", "note", "sampled", "csv"),
+        (
+            (
+                p.id,
+                p.title,
+                len(p.rows),
+                p.collected,
+                ", ".join(p.controls),
+                p.source,
+                p.note,
+                len(sampled.get(p.id, [])),
+                p.csv_path,
+            )
+            for p in packet.populations
+        ),
+    )
+    if packet.sampling is not None:
+        ws = wb["populations"]
+        ws.append([])
+        ws.append(["sampling", packet.sampling.method, packet.sampling.statement])
+    for p in packet.populations:
+        if not p.rows:
+            continue
+        chosen = set(sampled.get(p.id, []))
+        _sheet(
+            wb,
+            p.id,
+            ("row", "when (UTC)", "when", "subject", "event", "detail", "run", "evidence sha256", "sampled"),
+            (
+                (r.id, _naive(r.at), r.when, r.subject, r.event, r.detail, r.run_id, r.hex, r.id in chosen)
+                for r in p.rows
+            ),
+        )

@@ -149,12 +149,20 @@ def packet_model(
     *,
     period_text: str | None = None,
     sample: int = 0,
+    sample_seed: str | None = None,
+    samples_file: Path | None = None,
+    sampled_by: str | None = None,
     now: datetime | None = None,
     assessed: Assessment | None = None,
     locker: Locker | None = None,
     stage: Callable[[str], None] | None = None,
 ) -> tuple[Packet, list[period.RunPoint]]:
-    """The packet's model and the runs it draws on, without writing anything."""
+    """The packet's model and the runs it draws on, without writing anything. Samples: `sample` rows per
+    population and dates, from the auditor's `sample_seed` (or derived by trustctl), or the auditor's
+    selection in `samples_file`; `sampled_by` names who supplied the seed or file."""
+    from trustctl.packet import sampling
+
+    request = sampling.check_request(sampling.Request(sample, sample_seed, samples_file, sampled_by))
     locker = locker or open_locker(config)
     # The leaver chain goes in when identity evidence exists (an empty chain adds no section).
     try:
@@ -170,10 +178,10 @@ def packet_model(
         _period_evaluator(config, locker),
         used_permissions,
         period_text=period_text,
-        sample=sample,
         leavers=chain,
         now=now,
         stage=stage,
+        request=request,
     )
 
 
@@ -183,6 +191,9 @@ def packet(
     *,
     period_text: str | None = None,
     sample: int = 0,
+    sample_seed: str | None = None,
+    samples_file: Path | None = None,
+    sampled_by: str | None = None,
     out: Path | None = None,
     now: datetime | None = None,
     assessed: Assessment | None = None,
@@ -198,6 +209,9 @@ def packet(
         framework_id,
         period_text=period_text,
         sample=sample,
+        sample_seed=sample_seed,
+        samples_file=samples_file,
+        sampled_by=sampled_by,
         now=now,
         assessed=assessed,
         locker=locker,
