@@ -136,12 +136,16 @@ def access_changes(baseline: Snapshot | None, snapshots: list[Snapshot]) -> tupl
     collected = any(s.collected(t) for s in snapshots for t in ACCESS_TABLES)
     first, rest = (baseline, snapshots) if baseline is not None else (snapshots[0], snapshots[1:])
     previous, _ = _access(first)
+    # A system first read in a later run (GCP or identity collected after AWS) starts with its baseline
+    # too: what it holds when first seen was not granted then.
+    seen = {item.scope for item in previous.values()}
     for snap in rest:
         current, unknown = _access(snap)
         run = snap.point
         for key, item in current.items():
-            if key not in previous:
+            if key not in previous and item.scope in seen:
                 grants.append(_access_row("access_grants", key, item, "granted", run))
+        seen |= {item.scope for item in current.values()}
         listing = _listings(current)
         for key, item in previous.items():
             if key in current:
@@ -156,7 +160,7 @@ def access_changes(baseline: Snapshot | None, snapshots: list[Snapshot]) -> tupl
     base = baseline.point if baseline is not None else snapshots[0].point
     note = (
         f"differences between consecutive runs; the access standing after run {base.run_id} "
-        f"({base.at.date()}) is the baseline, not a grant"
+        f"({base.at.date()}), and in each system when it is first read, is the baseline, not a grant"
     )
     source = (
         "run-to-run differences of IAM users, roles, policies and groups, IAM Identity Center assignments, "
