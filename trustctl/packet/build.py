@@ -209,25 +209,7 @@ def as_json(p: model.Packet) -> dict[str, Any]:
             for pop in p.populations
         ],
         "sampling": _sampling_json(p.sampling),
-        **management_json(p),
-    }
-
-
-def management_json(p: model.Packet) -> dict[str, Any]:
-    """Management's words in packet.json: the system description as given (null where not), each
-    control's narrative (null: none provided) and the responses to exceptions."""
-    return {
-        "system": p.system.model_dump(mode="json"),
-        "narratives": [dataclasses.asdict(n) for n in p.narratives],
-        # A general-use (SOC 3) packet leaves the findings and their responses out.
-        **(
-            {}
-            if p.general_use
-            else {
-                "responses": [dataclasses.asdict(r) for r in p.responses],
-                "unanswered_exceptions": p.unanswered,
-            }
-        ),
+        **management.as_json(p.system, p.narratives, p.responses, p.unanswered, general_use=p.general_use),
     }
 
 

@@ -5,9 +5,10 @@ model ([system]); nothing here is filled in beyond what management wrote and the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from trustctl.config import ControlNarrative
+from trustctl.config import ControlNarrative, SystemDescription
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
 from trustctl.evidence.responses import Responses
@@ -87,3 +88,24 @@ def unanswered(results: Sequence[Result], answered: Sequence[ResponseView]) -> i
     """How many failing, error or waived findings have no management response."""
     keys = {(v.check, v.resource) for v in answered}
     return sum(r.status in EXCEPTIONS and (r.check, r.resource) not in keys for r in results)
+
+
+def as_json(
+    system: SystemDescription,
+    narratives: Sequence[NarrativeView],
+    responses: Sequence[ResponseView],
+    unanswered: int,
+    *,
+    general_use: bool,
+) -> dict[str, Any]:
+    """Management's words in packet.json: the system description as given (null where not), each control's
+    narrative (null: none provided) and, except in a general-use (SOC 3) packet, the responses."""
+    return {
+        "system": system.model_dump(mode="json"),
+        "narratives": [asdict(n) for n in narratives],
+        **(
+            {}
+            if general_use
+            else {"responses": [asdict(r) for r in responses], "unanswered_exceptions": unanswered}
+        ),
+    }
