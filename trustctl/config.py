@@ -10,7 +10,7 @@ import hashlib
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
@@ -19,12 +19,19 @@ from trustctl.config_declared import (
     LOCATION_PATTERN,
     NAME_PATTERN,
     AddressableDecision,
+    Boundaries,
     CertificationsConfig,
+    ControlNarrative,
+    DataCategory,
+    Described,
     FrameworkScope,
     HeldCertification,
     Subprocessor,
+    SubserviceOrganization,
+    SystemDescription,
     TenantConfig,
     TrustConfig,
+    UserEntityControl,
     Waiver,
 )
 from trustctl.config_packet import PacketConfig, RequestItem
@@ -33,15 +40,22 @@ from trustctl.inputs import BoundsError, PlainPath, PlainText, SingleLine, toml_
 
 __all__ = [
     "AddressableDecision",
+    "Boundaries",
     "CertificationsConfig",
     "Config",
+    "ControlNarrative",
+    "DataCategory",
+    "Described",
     "FrameworkScope",
     "HeldCertification",
     "PacketConfig",
     "RequestItem",
     "Subprocessor",
+    "SubserviceOrganization",
+    "SystemDescription",
     "TenantConfig",
     "TrustConfig",
+    "UserEntityControl",
     "Waiver",
 ]
 
@@ -216,6 +230,10 @@ class Config(_Model):
     # [scope.FRAMEWORK]: requirements not applicable (with a justification) and HIPAA addressable decisions;
     # the ids are checked against the catalogs when the config is loaded (trustctl.frameworks.applicability).
     scope: dict[str, FrameworkScope] = {}
+    # [system]: the system description inputs (inline, or `file = "system.toml"`, read by parse_config);
+    # [controls.ID]: management's narrative of how each control operates (ids checked against the catalog).
+    system: SystemDescription = SystemDescription()
+    controls: dict[str, ControlNarrative] = {}
     # Not read from the file: where it was, and a hash of its bytes for run manifests.
     source: Path = Field(default=Path(DEFAULT_CONFIG), exclude=True)
     digest: str = Field(default="", exclude=True)
@@ -259,6 +277,9 @@ class Config(_Model):
         return self.base_dir / self.locker.key
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
 def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error["loc"])
     if not where:
@@ -270,20 +291,62 @@ def _describe(error: ErrorDetails) -> str:
     return f"invalid value for '{where}': {error['msg'].removeprefix('Value error, ')}"
 
 
-def parse_config(text: str, source: Path) -> Config:
-    """Validate TOML text; raise ConfigError naming the file and the first bad key."""
+def _validated(model: type[_M], data: Any, source: Path) -> _M:
+    """`data` as `model`; ConfigError naming the file and the first bad key."""
     try:
-        data = toml_loads(text)
-    except BoundsError as e:
-        raise ConfigError(source, f"arrays or tables {e}; flatten them") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(source, f"not valid TOML ({e})") from None
-    try:
-        config = Config.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
         errors = e.errors()
         extra = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ConfigError(source, _describe(errors[0]) + extra) from None
+
+
+def _toml(text: str, source: Path) -> dict[str, Any]:
+    try:
+        return toml_loads(text)
+    except BoundsError as e:
+        raise ConfigError(source, f"arrays or tables {e}; flatten them") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(source, f"not valid TOML ({e})") from None
+
+
+def _read(source: Path, missing: str) -> str:
+    try:
+        return source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "not found", missing) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(source, f"cannot be read ({e})") from None
+
+
+def _system_file(data: dict[str, Any], source: Path) -> None:
+    """[system] file = "system.toml": read the description from that file (relative to the config), its
+    keys at its top level; errors in it name it. The inline form is validated with the rest."""
+    system = data.get("system")
+    if not isinstance(system, dict) or "file" not in system:
+        return
+    if set(system) != {"file"}:
+        others = ", ".join(sorted(set(system) - {"file"}))
+        raise ConfigError(
+            source, f"[system] names a file and also has {others}: move them into the file, or drop file"
+        )
+    name = system["file"]
+    if not isinstance(name, str) or not name.strip() or not name.isprintable():
+        raise ConfigError(
+            source, "invalid value for 'system.file': give the path of a TOML file, on one line"
+        )
+    path = source.resolve().parent / name
+    loaded = _toml(_read(path, f"Create it, or fix [system] file in {source}."), path)
+    if "file" in loaded:
+        raise ConfigError(path, "a system description file cannot name another (remove 'file')")
+    data["system"] = _validated(SystemDescription, loaded, path).model_copy(update={"file": Path(name)})
+
+
+def parse_config(text: str, source: Path) -> Config:
+    """Validate TOML text; raise ConfigError naming the file and the first bad key."""
+    data = _toml(text, source)
+    _system_file(data, source)
+    config = _validated(Config, data, source)
     digest = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
     return config.model_copy(update={"source": source, "digest": digest})
 
@@ -291,13 +354,7 @@ def parse_config(text: str, source: Path) -> Config:
 def load_config(path: Path | None = None) -> Config:
     """Read trustctl.toml (or `path`); a missing file says how to create one."""
     source = path or Path(DEFAULT_CONFIG)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(source, "not found", "Run `trustctl init --org NAME` to create it.") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(source, f"cannot be read ({e})") from None
-    return parse_config(text, source)
+    return parse_config(_read(source, "Run `trustctl init --org NAME` to create it."), source)
 
 
 def render_default_config(org: str, key: str = ".trustctl/signing-key.pem", trusted: str = "") -> str:
@@ -383,4 +440,10 @@ soc2_categories = ["security"]           # add availability, confidentiality, pr
 # owner = "security@example.com"
 # granted = 2026-12-01                   # the duration (at most max_waiver_days) counts from here
 # expires = 2027-06-30
+
+# [system]                               # the system description inputs (README: Management's words)
+# file = "system.toml"                   # or inline: name, services, boundaries, subservice_organizations...
+# [controls.AC-01]                       # how the control operates, in management's words
+# narrative = "..."
+# owner = "security@example.com"
 """

@@ -1,6 +1,9 @@
 """What the organization declares in trustctl.toml beside how to collect: certifications held, its
-tenants, what the trust report says, waivers and, per framework, what does not apply and its HIPAA
-addressable decisions. Validated like the rest of the file (trustctl.config re-exports every model)."""
+tenants, what the trust report says, waivers, per framework what does not apply and its HIPAA
+addressable decisions, and management's words for an auditor: the system description inputs ([system])
+and how each control operates ([controls.ID] narrative). Validated like the rest of the file
+(trustctl.config re-exports every model); control ids are checked against the catalog when the config is
+loaded (trustctl.frameworks.rules)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trustctl.ids import CERTIFICATION_IDS
-from trustctl.inputs import BoundedDate, SingleLine
+from trustctl.inputs import BoundedDate, PlainPath, Prose, SingleLine
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 LOCATION_PATTERN = r"^([a-z]{2}(-[a-z]+)+-\d|[a-z]+-[a-z]+\d+|[A-Za-z]+\d*)$"
@@ -140,3 +143,85 @@ class FrameworkScope(_Model):
 
     not_applicable: dict[str, Annotated[str, Field(min_length=1)]] = {}  # requirement id -> justification
     addressable: dict[str, AddressableDecision] = {}
+
+
+def _unique(values: list[str], what: str) -> None:
+    duplicates = sorted({v for v in values if values.count(v) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate {what} {', '.join(duplicates)}")
+
+
+class Described(_Model):
+    """A named part of the system with management's description of it: a service, an infrastructure
+    component, a role or team."""
+
+    name: SingleLine
+    description: Prose | None = None
+
+
+class Boundaries(_Model):
+    """What the system description covers, and what it leaves out, in management's words."""
+
+    in_scope: Prose | None = None
+    out_of_scope: Prose | None = None
+
+
+class DataCategory(_Model):
+    """A category of data the system holds, and where it is stored."""
+
+    name: SingleLine
+    description: Prose | None = None
+    stored_in: list[SingleLine] = []
+
+
+class SubserviceOrganization(Subprocessor):
+    """A subservice organization (a vendor the system relies on, e.g. AWS or GCP): `purpose` is the
+    services it provides. carve-out: its controls are left out of the description and covered by its own
+    report; inclusive: they are described and tested with the system's. `controls`: what the system
+    expects it to operate (complementary subservice organization controls), in management's words."""
+
+    method: Literal["carve-out", "inclusive"]
+    controls: list[Prose] = []
+
+
+class UserEntityControl(_Model):
+    """A complementary user entity control: what customers must do for the controls to work."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+    text: Prose
+    controls: list[str] = []  # related catalog controls (AC-01...), checked against the catalog
+
+
+class SystemDescription(_Model):
+    """[system]: the inputs to the system description, inline or in the TOML file `file` names
+    (relative to trustctl.toml). The packet shows them as management's draft; nothing is filled in."""
+
+    file: PlainPath | None = None  # where they were read from, when not inline
+    name: SingleLine | None = None
+    services: list[Described] = []
+    boundaries: Boundaries = Boundaries()
+    infrastructure: list[Described] = []
+    people: list[Described] = []  # roles and teams
+    data: list[DataCategory] = []
+    subservice_organizations: list[SubserviceOrganization] = []
+    cuecs: list[UserEntityControl] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SystemDescription:
+        _unique([o.name for o in self.subservice_organizations], "subservice organization")
+        _unique([c.id for c in self.cuecs], "cuecs id")
+        return self
+
+    @property
+    def given(self) -> bool:
+        """Whether management described anything."""
+        return any(v for k, v in self.model_dump(exclude={"file", "boundaries"}).items()) or any(
+            self.boundaries.model_dump().values()
+        )
+
+
+class ControlNarrative(_Model):
+    """[controls.ID]: management's description of how the control operates, and who owns it."""
+
+    narrative: Prose
+    owner: SingleLine | None = None

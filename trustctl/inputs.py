@@ -103,6 +103,33 @@ BoundedDate = Annotated[date, AfterValidator(_bounded_date)]
 """A pydantic date field held to EARLIEST..LATEST."""
 
 
+MAX_PROSE = 4000  # characters in management's prose (a narrative, a description, a response)
+
+
+def prose(text: str) -> str:
+    """`text` if it is at most MAX_PROSE printable characters (newlines and tabs allowed), not blank;
+    else BoundsError. The text people write for an auditor to read: narratives, descriptions, responses."""
+    text = text.replace("\r\n", "\n")
+    if not text.strip():
+        raise BoundsError("is empty")
+    if any(not ch.isprintable() and ch not in "\n\t" for ch in text):
+        raise BoundsError("must be text without control characters (newlines and tabs are fine)")
+    if len(text) > MAX_PROSE:
+        raise BoundsError(f"is {len(text)} characters long; at most {MAX_PROSE}")
+    return text
+
+
+def _prose(text: str) -> str:
+    try:
+        return prose(text)
+    except BoundsError as e:
+        raise ValueError(str(e)) from None
+
+
+Prose = Annotated[str, AfterValidator(_prose)]
+"""A pydantic string field held to `prose`."""
+
+
 def _plain(text: str) -> str:
     if any(not ch.isprintable() for ch in text):
         raise ValueError("must be one line without control characters")

@@ -1,6 +1,6 @@
 """The organization's judging rules, checked against the catalogs: which requirements are in scope or do
-not apply (with a justification), its HIPAA addressable decisions, and how long each document kind stays
-fresh.
+not apply (with a justification), its HIPAA addressable decisions, how long each document kind stays
+fresh, and the controls management's narratives and CUECs name.
 
 The config layer cannot see the catalogs, so what it declares about them is validated here, once, when
 the config is loaded (`validate`) and whenever readiness is judged (`rules_of`): an unknown framework or
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from trustctl.config import AddressableDecision, Config, FrameworksConfig, FrameworkScope
-from trustctl.controls.catalog import load_catalog
+from trustctl.controls.catalog import Catalog, load_catalog
 from trustctl.errors import ConfigError
 from trustctl.frameworks.loader import load_frameworks
 
@@ -65,6 +65,31 @@ def review_limits(config: Config) -> dict[str, int]:
     return limits
 
 
+def _unknown_control(catalog: Catalog, control_id: str) -> str | None:
+    """Why `control_id` is not a control of the catalog (renamed or unknown), or None."""
+    if control_id in catalog.ids:
+        return None
+    if control_id in catalog.redirects:
+        return f"'{control_id}' was renamed {catalog.redirects[control_id]}: use that id"
+    return f"unknown control '{control_id}' (see `trustctl controls list` for the ids)"
+
+
+def _check_controls(config: Config) -> None:
+    """[controls.ID] narratives and the controls [system] cuecs relate to name catalog controls."""
+    catalog = load_catalog()
+    for control_id in config.controls:
+        problem = _unknown_control(catalog, control_id)
+        if problem:
+            raise ConfigError(config.source, f"[controls.{control_id}]: {problem}")
+    system = config.system
+    where = config.base_dir / system.file if system.file else config.source
+    for cuec in system.cuecs:
+        for control_id in cuec.controls:
+            problem = _unknown_control(catalog, control_id)
+            if problem:
+                raise ConfigError(where, f"[system] cuecs {cuec.id} controls: {problem}")
+
+
 def _check_scope(config: Config) -> None:
     frameworks = load_frameworks()
     for framework_id, scope in config.scope.items():
@@ -110,6 +135,7 @@ def _check_scope(config: Config) -> None:
 def validate(config: Config) -> None:
     """Raise ConfigError for anything the config says about the catalogs that they do not hold."""
     _check_scope(config)
+    _check_controls(config)
     review_limits(config)
 
 

@@ -18,14 +18,14 @@ from trustctl.config import Config
 from trustctl.controls.registry import all_checks
 from trustctl.errors import SigningKeyError
 from trustctl.evidence import documents as docs
-from trustctl.evidence import index, signing
+from trustctl.evidence import index, responses, signing
 from trustctl.evidence.locker import PUBLIC_KEY, Locker, utc_now
 from trustctl.evidence.records import RequestRecord
 from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import scoped_requirements
-from trustctl.packet import bundle, html, model, period, populations, request_list, sampling
+from trustctl.packet import bundle, html, management, model, period, populations, request_list, sampling
 from trustctl.packet.soa import statement_of_applicability
 from trustctl.packet.workbook import write_workbook
 from trustctl.timeutil import parse_utc, utc_iso
@@ -209,6 +209,7 @@ def as_json(p: model.Packet) -> dict[str, Any]:
             for pop in p.populations
         ],
         "sampling": _sampling_json(p.sampling),
+        **management.as_json(p.system, p.narratives, p.responses, p.unanswered, general_use=p.general_use),
     }
 
 
@@ -322,7 +323,11 @@ def build_model(
         else period.document_coverage(chosen, c, effective)
         for c in controls
     ]
-    included = _included_runs(runs, inside, citing)
+    answered = management.response_views(
+        results, responses.read_responses(locker, [p.manifest for p in document_runs])
+    )
+    responding = [p for p in document_runs if any(v.run_id == p.run_id for v in answered)]
+    included = _included_runs(runs, inside, citing + responding)
     found = populations.build_populations(
         chosen,
         runs,
@@ -373,6 +378,10 @@ def build_model(
         ),
         populations=found,
         sampling=drawn,
+        system=config.system,
+        narratives=management.narrative_views(controls, config.controls),
+        responses=answered,
+        unanswered=management.unanswered(results, answered),
     )
     return packet, included
 

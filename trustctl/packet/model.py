@@ -12,13 +12,14 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from trustctl.config import AddressableDecision, Waiver
+from trustctl.config import AddressableDecision, SystemDescription, Waiver
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.registry import all_checks
 from trustctl.controls.results import Result, Status
 from trustctl.evidence.documents import Document
 from trustctl.frameworks.models import Framework
 from trustctl.frameworks.readiness import DocumentState, Readiness
+from trustctl.packet.management import NarrativeView, ResponseView
 from trustctl.packet.period import Coverage, Observation, Period, RunPoint, as_of, in_force
 from trustctl.packet.populations import Population
 from trustctl.packet.request_list import RequestAnswer
@@ -158,6 +159,11 @@ class Packet:
     requests: list[RequestAnswer] = field(default_factory=list)  # the request list (PBC), answered
     populations: list[Population] = field(default_factory=list)  # the period's events, per population
     sampling: Sampling | None = None  # how the samples were drawn, and which rows and dates
+    # Management's words ([system], [controls.ID] narrative, `exception respond`), drafts for it to complete.
+    system: SystemDescription = field(default_factory=SystemDescription)
+    narratives: list[NarrativeView] = field(default_factory=list)  # each control in the framework's scope
+    responses: list[ResponseView] = field(default_factory=list)  # findings with a standing response
+    unanswered: int = 0  # failing, error or waived findings without a response
 
     @property
     def declared(self) -> list[RequirementView]:

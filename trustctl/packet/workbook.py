@@ -1,7 +1,8 @@
 """results.xlsx: the packet's rows for an auditor's own testing. Sheets: the framework's requirement list,
 the request list, every result (the rows of `check --format json`), documents, runs, period coverage, failure intervals and,
 when dates were sampled, each control's state on each sampled date; then the populations (an index sheet,
-and one sheet per non-empty population, each row with its evidence hash and whether it was sampled)."""
+and one sheet per non-empty population, each row with its evidence hash and whether it was sampled); management's
+control narratives and its responses to exceptions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from trustctl.controls.results import Result
 from trustctl.packet.model import Packet
+from trustctl.timeutil import parse_utc
 
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F6")
 RESULT_COLUMNS = tuple(Result.model_fields)
@@ -252,6 +254,7 @@ def write_workbook(packet: Packet, path: Path) -> Path:
             ),
         )
     _populations(wb, packet)
+    _management_sheets(wb, packet)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -298,3 +301,48 @@ def _populations(wb: Workbook, packet: Packet) -> None:
                 for r in p.rows
             ),
         )
+
+
+def _management_sheets(wb: Workbook, packet: Packet) -> None:
+    """Management's narrative of each control (or that none was given) and its responses to exceptions
+    (left out of a general-use packet, like the findings)."""
+    _sheet(
+        wb,
+        "narratives",
+        ("control", "name", "narrative", "owner"),
+        (
+            (n.control, n.name, n.narrative or "no narrative provided: management to describe", n.owner or "")
+            for n in packet.narratives
+        ),
+    )
+    if packet.general_use:
+        return
+    _sheet(
+        wb,
+        "responses",
+        (
+            "check",
+            "resource",
+            "status",
+            "response",
+            "owner",
+            "responded (UTC)",
+            "response sha256",
+            "run",
+            "given for",
+        ),
+        (
+            (
+                r.check,
+                r.resource,
+                r.status,
+                r.text,
+                r.owner,
+                _naive(parse_utc(r.responded_at)),
+                r.sha256,
+                r.run_id,
+                r.pattern,
+            )
+            for r in packet.responses
+        ),
+    )

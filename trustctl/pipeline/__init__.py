@@ -4,8 +4,8 @@ It opens the locker, collects, evaluates once into an Assessment (trustctl.asses
 the reports, which only render. The CLI and the demo call these; each step takes its inputs (config,
 clock, progress) as arguments.
 
-steps: init, collect, verify, documents (writing and checking the locker)
-assess: the latest evidence, evaluated once, and the check report
+steps: init, collect, verify, documents, exception responses (writing and checking the locker)
+assess: the latest evidence, evaluated once, the check report, and responses to its exceptions
 outputs: status, leavers, trust report, OSCAL, roadmap, packet
 """
 
@@ -15,6 +15,7 @@ from trustctl.pipeline.assess import (
     check_report,
     evaluate_run,
     latest_evidence,
+    respond_to_exception,
 )
 from trustctl.pipeline.outputs import (
     export_oscal,
@@ -29,6 +30,7 @@ from trustctl.pipeline.steps import (
     Collected,
     Initialized,
     add_document,
+    add_response,
     check_head,
     collect,
     init,
@@ -37,6 +39,7 @@ from trustctl.pipeline.steps import (
     open_locker,
     providers_to_collect,
     read_documents,
+    read_responses,
     verify,
     verify_packet,
     with_aws_overrides,
@@ -46,6 +49,7 @@ __all__ = [
     "Collected",
     "Initialized",
     "add_document",
+    "add_response",
     "assess",
     "assessment",
     "check_head",
@@ -63,6 +67,8 @@ __all__ = [
     "packet_model",
     "providers_to_collect",
     "read_documents",
+    "read_responses",
+    "respond_to_exception",
     "roadmap",
     "status",
     "trust_report",

@@ -1,7 +1,9 @@
-"""Evaluate once: the latest evidence (or one run) into an Assessment every report is rendered from."""
+"""Evaluate once: the latest evidence (or one run) into an Assessment every report is rendered from; and
+management's response to an exception, checked against the latest evidence's results."""
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import Context, all_checks
 from trustctl.controls.results import Result, Severity
 from trustctl.errors import InputError
-from trustctl.evidence import documents, signing
+from trustctl.evidence import documents, redact, responses, signing
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.facts.base import Evidence, FactSet
@@ -27,7 +29,7 @@ from trustctl.frameworks.readiness import readiness
 from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import requirement_lookup
 from trustctl.inputs import BoundsError, json_loads
-from trustctl.pipeline.steps import open_locker
+from trustctl.pipeline.steps import add_response, open_locker, read_responses
 from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
 from trustctl.reports.leavers import leaver_chain
 
@@ -49,6 +51,43 @@ def latest_evidence(locker: Locker) -> Manifest:
         if r.call.provider == provider
     ]
     return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
+
+
+def respond_to_exception(
+    config: Config, check: str, resource: str, *, text: str, owner: str
+) -> tuple[responses.StoredResponse, list[responses.StoredResponse]]:
+    """Store management's response to the failing or waived results of CHECK whose resource matches
+    RESOURCE (a resource or a pattern) in the latest evidence; returns it and the responses it supersedes.
+    An unknown check, or a resource matching no failing or waived result, is refused: nothing is written."""
+    if check not in all_checks():
+        raise InputError(f"CHECK {check}: no such check; see `trustctl controls list` for the check ids.")
+    locker = open_locker(config)
+    manifest = latest_evidence(locker)
+    results = [r for r in assess(config, manifest).results if r.check == check]
+    matched = [r for r in results if fnmatch.fnmatchcase(r.resource, resource)]
+    findings = [
+        responses.Finding(resource=r.resource, status=r.status.value)
+        for r in matched
+        if r.status.value in responses.EXCEPTION_STATUSES
+    ]
+    if not findings:
+        said = (
+            f"matches only results that are not exceptions ({', '.join(sorted({r.status.value for r in matched}))})"
+            if matched
+            else f"matches none of its {len(results)} result(s)"
+        )
+        raise InputError(
+            f"{check} {resource}: {said} in the latest evidence (run {manifest.run_id}); nothing was written.",
+            "Respond to a failing or waived result: give its resource as `trustctl check` lists it, "
+            "or a pattern (*, ?) that matches one.",
+        )
+    redactor = redact.from_environment(app.token_env for app in config.identity.scim)
+    response = responses.new_response(check, resource, text, owner, findings, redactor)
+    digest = add_response(config, response)
+    found = read_responses(config)
+    [stored] = [s for s in found.responses if s.digest == digest][-1:]
+    replaced = [s for s in found.responses if s.superseded_by == digest]
+    return stored, replaced
 
 
 def evaluate_run(config: Config, facts: FactSet, today: date) -> Evaluation:

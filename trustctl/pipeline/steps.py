@@ -1,4 +1,4 @@
-"""The steps that write or check the locker: init, collect, verify, documents."""
+"""The steps that write or check the locker: init, collect, verify, documents, exception responses."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from trustctl.collectors.identity import runner as identity_runner
 from trustctl.config import DEFAULT_CONFIG, Config, load_config, parse_config, render_default_config
 from trustctl.controls.catalog import load_catalog
 from trustctl.errors import ConfigError, InputError, LockerError, UsageError
-from trustctl.evidence import documents, redact, signing
+from trustctl.evidence import documents, redact, responses, signing
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.documents import Document
 from trustctl.evidence.locker import MARKER as LOCKER_MARKER
@@ -263,6 +263,31 @@ def read_documents(config: Config) -> documents.Found:
     """Every document with what could not be read of them (an earlier version's out-of-bounds values)."""
     locker = open_locker(config)
     return documents.read_documents(locker, locker.document_runs(), review_limits(config))
+
+
+def add_response(config: Config, response: responses.ExceptionResponse) -> str:
+    """Store a management response to an exception as one signed run of its own (like a document);
+    returns the response object's hash. The text was checked for credentials (`responses.new_response`),
+    and the run redacts the configured ones besides."""
+    locker = open_locker(config)
+    redactor = redact.from_environment(app.token_env for app in config.identity.scim)
+    writer = locker.begin_run(
+        signing.signing_key(config.key_path), config.organization.name, config.digest, redactor
+    )
+    try:
+        digest = writer.record_response(
+            responses.response_call(response.check), response.model_dump(mode="json"), datetime.now(UTC)
+        )
+        writer.commit([responses.PROVIDER])
+    finally:
+        writer.close()
+    return digest
+
+
+def read_responses(config: Config) -> responses.Responses:
+    """Every management response to an exception, oldest first, each marked when a later one superseded it."""
+    locker = open_locker(config)
+    return responses.read_responses(locker, locker.document_runs())
 
 
 def providers_to_collect(config: Config, providers: list[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The catalogs as text and JSON: `controls list|show`, `frameworks list|show`, `docs list`."""
+"""The catalogs as text and JSON: `controls list|show`, `frameworks list|show`, `docs list`,
+`exception list`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from trustctl.controls.catalog import load_catalog
 from trustctl.controls.registry import all_checks
 from trustctl.errors import UsageError
 from trustctl.evidence.documents import Document
+from trustctl.evidence.responses import StoredResponse
 from trustctl.frameworks.loader import get_framework, load_frameworks
 
 
@@ -121,3 +123,30 @@ def documents_list(documents: list[Document], today: date, fmt: str) -> str:
         f"approved {d.approved}, review by {d.review_by}" + (f" ({d.problem})" if d.problem else "") + "\n"
         for d in documents
     )
+
+
+def responses_list(responses: list[StoredResponse], fmt: str) -> str:
+    """Management's responses to exceptions, oldest first: standing, or superseded by a later one."""
+    if fmt == "json":
+        rows = [
+            {
+                **s.response.model_dump(mode="json"),
+                "sha256": s.digest,
+                "run": s.run_id,
+                "superseded_by": s.superseded_by,
+            }
+            for s in responses
+        ]
+        return json.dumps(rows, indent=2) + "\n"
+    if not responses:
+        return "no responses yet; add one with `trustctl exception respond CHECK RESOURCE`\n"
+    lines = []
+    for s in responses:
+        r = s.response
+        state = "standing" if s.superseded_by is None else "superseded"
+        text = " ".join(r.text.split())
+        lines.append(
+            f"{state:10} {r.check} {r.resource}  owner {r.owner}, {r.responded_at}, "
+            f"{len(r.findings)} finding(s), {s.digest}\n{'':11}{text}\n"
+        )
+    return "".join(lines)
