@@ -91,7 +91,12 @@ def test_workbook_rows_match_check_json(demo: Path, packet_dir: Path) -> None:
     )
     for mine, theirs in zip(as_dicts, report["results"], strict=False):
         if (mine["check"], mine["resource"]) == (theirs["check"], theirs["resource"]):
-            assert json.loads(mine["requirements"]) == theirs["requirements"]
+            # Written for a reader: "soc2: CC6.1, CC6.2; iso27001_2022: 8.5", not a JSON string.
+            said = {
+                f: ids.split(", ")
+                for f, _, ids in (p.partition(": ") for p in (mine["requirements"] or "").split("; ") if p)
+            }
+            assert said == {f: ids for f, ids in theirs["requirements"].items() if ids}
             assert (mine["evidence"] or "").split() == theirs["evidence"]
     requirements = list(book["soc2 requirements"].iter_rows(values_only=True))
     assert len(requirements) - 1 == len(json.loads((packet_dir / "packet.json").read_text())["requirements"])
@@ -103,7 +108,7 @@ def test_soc3_is_a_general_use_summary(demo: Path, tmp_path: Path) -> None:
         "--framework",
         "soc3",
         "--sample",
-        "2",
+        "1",
         "--out",
         str(tmp_path / "soc3"),
         "--config",
