@@ -125,3 +125,12 @@ def test_a_firms_items_are_added_and_bad_ones_refused_in_one_line(tmp_path: Path
     )
     with pytest.raises(ConfigError, match="has the id of a shipped request"):
         load(clash)
+
+
+def test_an_empty_population_is_shown_by_the_source_its_controls_were_judged_on() -> None:
+    item = RequestItem(id="X-5", title="Hires", kind="population", population="new_hires", controls=["HR-03"])
+    empty = {"new_hires": PopulationAnswer("new_hires", True, 0, [])}
+    got = answer(item, SOC2, SCOPE, [_result("HR-03", Status.PASS, "f" * 64)], [], empty, END)
+    assert got.status == "evidence" and got.evidence == ["f" * 64] and "no event in the period" in got.note
+    bare = answer(item, SOC2, SCOPE, [], [], empty, END)
+    assert bare.status == "missing" and "no event in the period" in bare.note and not bare.evidence

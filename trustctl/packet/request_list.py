@@ -213,17 +213,26 @@ def answer(
                 note = f"the population {item.population} is empty in the period: nothing to sample"
             return RequestAnswer(item, "missing", [], where, note, requirements, source)
         if population is not None and population.collected:
-            return RequestAnswer(
-                item,
-                "evidence",
-                sorted(set(population.evidence)),
-                [population.where or f"populations/{item.population}.csv", *where],
-                f"{population.rows} row(s) in the period",
-                requirements,
-                source,
-            )
+            evidence = sorted(set(population.evidence))
+            note = f"{population.rows} row(s) in the period"
+            if not evidence:
+                # No event in the period: what shows that is the source the controls were judged on.
+                evidence = _controls_answer(item, results)[0]
+                note = "no event in the period; the collected source is the evidence of that"
+            if evidence:
+                return RequestAnswer(
+                    item,
+                    "evidence",
+                    evidence,
+                    [population.where or f"populations/{item.population}.csv", *where],
+                    note,
+                    requirements,
+                    source,
+                )
         if not item.documents:
             reason = population.note if population is not None and population.note else "not collected"
+            if population is not None and population.collected:
+                reason = "no event in the period, and no collected result of its controls to show it"
             return RequestAnswer(
                 item, "missing", [], where, f"population {item.population}: {reason}", requirements, source
             )
