@@ -263,17 +263,19 @@ def test_pages_agree_on_the_run_counts_and_show_evidence_hashes(packet_dir: Path
     documents = [r for r in runs if r["providers"] == ["documents"]]
     collection = [r for r in runs if r["in_period"] and r not in documents]
     assert documents and collection
-    text = " ".join(pdftotext(packet_dir / "packet.pdf").split())
+    # Words weasyprint hyphenated at a line end are joined again.
+    text = " ".join(pdftotext(packet_dir / "packet.pdf").split()).replace("\u2010 ", "")
     cover = text.split("Contents")[0]
+    before = [r for r in runs if not r["in_period"] and r not in documents]
     assert (
-        f"Collection runs in the period {len(collection)} (and {len(documents)} run(s) that added "
-        f"documents; {len(runs)} runs under Evidence runs)" in cover
+        f"Runs {len(collection)} collection run(s) in the period ({len(runs)} under Evidence runs, with "
+        f"{len(documents)} that added documents and {len(before)} from before the period)" in cover
     ), cover
     assert (
         f"The {len(runs)} signed runs this packet draws on, in chain order: {len(collection)} collection"
         in text
     )
-    assert f"Collection runs in the period {len(collection)}" in text.rsplit("Methodology", 1)[1]
+    assert f"Collection runs {len(collection)} in the period" in text.rsplit("Methodology", 1)[1]
     # Every failing row shown links its evidence object in the zip; no header breaks mid-word.
     html = (packet_dir / "packet.html").read_text()
     assert 'href="evidence/' in html and "Severit y" not in text
