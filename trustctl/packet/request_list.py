@@ -285,26 +285,29 @@ def request_list(
     ]
 
 
-CSV_COLUMNS = ("id", "kind", "title", "status", "source", "requirements", "evidence_sha256", "where", "note")
+COLUMNS = ("id", "kind", "title", "status", "source", "requirements", "where", "note", "evidence_sha256")
+
+
+def row(a: RequestAnswer) -> tuple[str, ...]:
+    """One item as a flat row (request-list.csv and the workbook): lists joined with "; ", hashes with
+    spaces, in the order of COLUMNS."""
+    return (
+        a.item.id,
+        a.item.kind,
+        a.item.title,
+        a.said,
+        a.source,
+        "; ".join(a.requirements),
+        "; ".join(a.where),
+        a.note,
+        " ".join(a.evidence),
+    )
 
 
 def as_csv(answers: Sequence[RequestAnswer]) -> bytes:
-    """request-list.csv: one row per item; lists are joined with "; " (evidence hashes with spaces)."""
+    """request-list.csv: one row per item."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for a in answers:
-        writer.writerow(
-            (
-                a.item.id,
-                a.item.kind,
-                a.item.title,
-                a.said,
-                a.source,
-                "; ".join(a.requirements),
-                " ".join(a.evidence),
-                "; ".join(a.where),
-                a.note,
-            )
-        )
+    writer.writerow(COLUMNS)
+    writer.writerows(row(a) for a in answers)
     return out.getvalue().encode("utf-8")

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from trustctl.controls.results import Result
+from trustctl.packet import request_list
 from trustctl.packet.model import Packet
 from trustctl.timeutil import parse_utc
 
@@ -99,21 +100,8 @@ def write_workbook(packet: Packet, path: Path) -> Path:
     _sheet(
         wb,
         "request list",
-        ("item", "kind", "title", "status", "source", "requirements", "where", "note", "evidence sha256"),
-        (
-            (
-                a.item.id,
-                a.item.kind,
-                a.item.title,
-                a.said,
-                a.source,
-                ", ".join(a.requirements),
-                "; ".join(a.where),
-                a.note,
-                " ".join(a.evidence),
-            )
-            for a in packet.requests
-        ),
+        [c.replace("_", " ") for c in request_list.COLUMNS],
+        (request_list.row(a) for a in packet.requests),
     )
     _sheet(
         wb,
