@@ -77,7 +77,7 @@ def _change(day: int) -> str | None:
 def build_history(out: Path, days: int, first: datetime) -> Path:
     with moto_server(backup_shim=True):
         seed()
-        made = pipeline.init(out, "Acme", _demo_config(ROLE))
+        made = pipeline.init(out, "Acme", _demo_config(ROLE, datetime.now(UTC).date()))
         text = made.config.read_text(encoding="utf-8")
         text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{ROLE}"')
         text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
