@@ -129,6 +129,7 @@ class People:
     """identity.py's exports with their dates moved by `shift` days, as they stood at any moment."""
 
     shift: int
+    week_starts: int = 0  # the weekday (Monday 0) a sign-in after the export is moved back to
 
     def _rows(self, text: str) -> tuple[str, list[list[str]]]:
         lines = shifted(text, self.shift).lstrip("\ufeff").splitlines()
@@ -164,8 +165,8 @@ class People:
 
     def idp(self, at: datetime) -> str:
         """The IdP export: accounts of people who had started; suspended only from the suspension time;
-        a sign-in after the export reads as that week's Monday morning (a daily one would make every
-        day's evidence new)."""
+        a sign-in after the export reads as the morning its week started (the history's weeks start on
+        its weekly AWS day; a daily sign-in would make every day's evidence new)."""
         header, rows = self._rows(identity.IDP_CSV)
         out = []
         for row in rows:
@@ -179,7 +180,8 @@ class People:
             if row[4] != "Never logged in":
                 signed_in = datetime.strptime(row[4], "%Y/%m/%d %H:%M:%S UTC").replace(tzinfo=UTC)
                 if signed_in > at:
-                    row = [*row[:4], _monday(at).strftime("%Y/%m/%d %H:%M:%S UTC"), *row[5:]]
+                    moved = _week_start(at, self.week_starts)
+                    row = [*row[:4], moved.strftime("%Y/%m/%d %H:%M:%S UTC"), *row[5:]]
             out.append(row)
         return _csv(header, out)
 
@@ -251,11 +253,12 @@ def _until(text: str, day: date) -> str:
     return header + "".join(row for row in rows if all(d <= day for d in dates(row)))
 
 
-def _monday(at: datetime) -> datetime:
-    """08:00 UTC on the Monday of `at`'s week, or of the week before when that is after `at`."""
-    monday = datetime.combine(at.date() - timedelta(days=at.weekday()), datetime.min.time(), UTC)
-    monday = monday.replace(hour=8)
-    return monday if monday <= at else monday - timedelta(days=7)
+def _week_start(at: datetime, weekday: int) -> datetime:
+    """08:00 UTC on the latest `weekday` (Monday 0) at or before `at`'s day; a week earlier when that
+    is after `at`."""
+    day = at.date() - timedelta(days=(at.weekday() - weekday) % 7)
+    start = datetime.combine(day, datetime.min.time(), UTC).replace(hour=8)
+    return start if start <= at else start - timedelta(days=7)
 
 
 def _roster_key(email: str) -> str:
@@ -306,7 +309,7 @@ def collect_history(
     out = config_path.parent
     first = now - timedelta(days=days - 1)
     shift = (now.date() - IDENTITY_REFERENCE).days if identity_shift is None else identity_shift
-    people = People(shift)
+    people = People(shift, week_starts=first.weekday())
     export = out / "gcp-assets.json"
     export.write_bytes(resources.files("trustctl.demo").joinpath("gcp_export.jsonl").read_bytes())
     before_history(org)
