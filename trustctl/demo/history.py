@@ -4,7 +4,7 @@ Shared by `trustctl demo` and the packet benchmark. Every day has one run of Acm
 roster and IdP export on disk, Slack and GitHub over SCIM) and of its GCP projects (the shipped asset
 export); AWS is collected on the first day, every `aws_every` days after it and today (a collection of
 the three accounts is ~300 requests against moto, seconds each, where the other providers take a
-tenth of a second). What changes, and when (day 0 is the first day; see EVENTS):
+tenth of a second). What changes, and when (day 0 is the first day; see aws_changes, People.events):
 
 - AWS, management account: `contractor-temp`, a console user without MFA, is there from the start and
   removed on day 28 (a finding fixed); `intern` is created on day 49 and removed on day 77.
