@@ -1,14 +1,15 @@
-"""Benchmark: the SOC 2 audit packet over 90 daily runs of the demo organization.
+"""Benchmark: the SOC 2 audit packet over the demo's 90 days of runs.
 
-Seeds the demo's AWS organization on an in-process moto server, then collects one AWS run a day for 90
-days (the clock set with TRUSTCTL_NOW), changing a few resources on some days: a user appears without MFA,
-the password policy is removed and restored, a bucket comes and goes; everything else is unchanged, so
-content addressing stores it once. The demo's documents are added with their approval dates. Collection is
-timed but not measured. Measured: `trustctl packet --framework soc2 --period FIRST..LAST --sample 25` as a
+Builds the demo's history (trustctl/demo/history.py, the same as `trustctl demo`): Acme seeded on an
+in-process moto server, then one run a day for 90 days (the clock set with TRUSTCTL_NOW) of its people
+and GCP projects, with AWS weekly (`--aws-every 1`: every day), and the changes the history makes (a
+finding fixed, a regression, IAM users created and removed, leavers and a new hire); everything else is
+unchanged, so content addressing stores it once. The demo's documents are added with their approval
+dates. Collection is timed but not measured. Measured: `trustctl packet --framework soc2 --period FIRST..LAST --sample 25` as a
 subprocess (wall time, peak RSS), the packet's size, the locker's size against one run's evidence, and
 `trustctl verify` of the packet and of the locker (every stored byte, signature and the chain).
 
-    .venv/bin/python bench/packet_scale.py [--days 90] [--json PATH]
+    .venv/bin/python bench/packet_scale.py [--days 90] [--aws-every 7] [--json PATH]
 
 Targets: packet under 60 s and 1 GB; the locker for 90 runs under 3x the size of one run's evidence.
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -28,11 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from trustctl import pipeline
-from trustctl.demo.run import _demo_config, add_documents
-from trustctl.demo.seed import seed
+from trustctl.demo import history
+from trustctl.demo.run import add_documents, set_up_acme
 from trustctl.demo.server import moto_server
 from trustctl.evidence.locker import Locker
 
@@ -44,56 +42,21 @@ def _size(paths: list[Path]) -> int:
     return sum(p.stat().st_size for p in paths if p.is_file())
 
 
-def _change(day: int) -> str | None:
-    """Resources that change over the period, in the management account."""
-    iam, s3 = boto3.client("iam"), boto3.client("s3", region_name="eu-west-1")
-    if day % 14 == 7:
-        name = f"temp-{day}"
-        iam.create_user(UserName=name)
-        iam.create_login_profile(UserName=name, Password="Temp-Password-123456")
-        return f"user {name} with a console password and no MFA"
-    if day % 14 == 10:
-        name = f"temp-{day - 3}"
-        iam.delete_login_profile(UserName=name)
-        iam.delete_user(UserName=name)
-        return f"user {name} removed"
-    if day == 30:
-        iam.delete_account_password_policy()
-        return "password policy removed"
-    if day == 45:
-        iam.update_account_password_policy(MinimumPasswordLength=16, RequireSymbols=True)
-        return "password policy restored"
-    if day == 60:
-        s3.create_bucket(
-            Bucket="bench-scratch-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
-        return "bucket bench-scratch-bucket created"
-    if day == 75:
-        s3.delete_bucket(Bucket="bench-scratch-bucket")
-        return "bucket bench-scratch-bucket deleted"
-    return None
-
-
-def build_history(out: Path, days: int, first: datetime) -> Path:
+def build_history(out: Path, days: int, aws_every: int) -> Path:
     with moto_server(backup_shim=True):
-        seed()
-        made = pipeline.init(out, "Acme", _demo_config(ROLE))
-        text = made.config.read_text(encoding="utf-8")
-        text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{ROLE}"')
-        text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
-        made.config.write_text(text, encoding="utf-8")
-        config = pipeline.load(made.config)
+        made, org = set_up_acme(out, datetime.now(UTC).date())
         started = time.perf_counter()
-        for day in range(days):
-            changed = _change(day)
-            os.environ["TRUSTCTL_NOW"] = (first + timedelta(days=day)).isoformat()
-            run = pipeline.collect(config, ["aws"]).manifest
+
+        def ran(day: history.Day) -> None:
+            changed = "; ".join(day.changes)
             print(
-                f"day {day + 1:3}: run {run.run_id}, {len(run.objects)} objects"
+                f"day {day.index + 1:3}: run {day.run_id}, {'+'.join(day.providers)}"
                 + (f"; {changed}" if changed else ""),
                 file=sys.stderr,
             )
-        os.environ.pop("TRUSTCTL_NOW", None)
+
+        history.collect_history(made.config, org, days=days, aws_every=aws_every, report=ran)
+        config = pipeline.load(made.config)
         add_documents(config, out)
         print(
             f"collected {days} runs in {time.perf_counter() - started:.0f} s (not measured)", file=sys.stderr
@@ -191,21 +154,21 @@ def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--days", type=int, default=history.DAYS)
+    parser.add_argument("--aws-every", type=int, default=history.AWS_EVERY, help="Collect AWS every N days.")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     parser.add_argument(
         "--keep", type=Path, help="Build in this new directory and keep it (default: a temporary one)."
     )
     args = parser.parse_args()
-    today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
-    first = today - timedelta(days=args.days)
+    first = datetime.now(UTC) - timedelta(days=args.days - 1)
     if args.keep:
         args.keep.mkdir(parents=True)
-        config = build_history(args.keep, args.days, first)
+        config = build_history(args.keep, args.days, args.aws_every)
         figures = measure(config, first, args.days)
     else:
         with tempfile.TemporaryDirectory(prefix="trustctl-packet-bench-") as tmp:
-            config = build_history(Path(tmp), args.days, first)
+            config = build_history(Path(tmp), args.days, args.aws_every)
             figures = measure(config, first, args.days)
     print(json.dumps(figures, indent=2))
     ok = (

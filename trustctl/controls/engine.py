@@ -18,9 +18,11 @@ import pandas as pd
 from trustctl.config import PolicyConfig, Waiver
 from trustctl.controls.registry import CheckSpec, Context, all_checks
 from trustctl.controls.results import Result, Status
-from trustctl.facts.base import DETAIL_ERRORS, GLOBAL, FactSet, ScopeKey
+from trustctl.facts.base import BASE_COLUMNS, DETAIL_ERRORS, GLOBAL, FactSet, ScopeKey
 
 RequirementLookup = Callable[[str], dict[str, list[str]]]
+# A row as a result needs it: (provider, account, region, resource, evidence), the facts' base columns.
+Row = tuple[Any, Any, Any, Any, Any]
 
 
 @dataclass
@@ -69,14 +71,14 @@ def _evaluate_check(
         results.append(_row_result(meta, row, Status.ERROR, reason))
     verdicts = spec.func(rows, ctx)
     evaluated = rows.loc[verdicts.ok.index]
-    for row, ok, reason in zip(evaluated.itertuples(index=False), verdicts.ok, verdicts.reason, strict=True):
+    judged = _rows(evaluated)
+    for row, ok, reason in zip(judged, verdicts.ok, verdicts.reason, strict=True):
         status = Status.ERROR if ok is None else Status.PASS if ok else Status.FAIL
         results.append(_row_result(meta, row, status, reason))
     # A scope is seen only where the check reported on one of its rows: a scope whose rows the check
     # skipped (an account without console users, a region with only TCP listeners) is not applicable.
     seen = set(table.errors)
-    reported = [*evaluated.itertuples(index=False), *(row for row, _ in unknown)]
-    for provider, account, region in ((r.provider, r.account, r.region) for r in reported):
+    for provider, account, region, *_ in [*judged, *(row for row, _ in unknown)]:
         seen |= {(provider, account, region), (provider, account, GLOBAL)}
     results += [
         for_scope(
@@ -90,29 +92,36 @@ def _evaluate_check(
     return results
 
 
-def _row_result(meta: dict[str, Any], row: Any, status: Status, reason: str) -> Result:
+def _rows(frame: pd.DataFrame) -> list[Row]:
+    """The base columns of each row, as plain tuples: itertuples over every column of a wide fact frame
+    costs most of an evaluation (a column lookup per column and a namedtuple class per call)."""
+    return list(zip(*(frame[c].tolist() for c in BASE_COLUMNS), strict=True))
+
+
+def _row_result(meta: dict[str, Any], row: Row, status: Status, reason: str) -> Result:
+    provider, account, region, resource, evidence = row
     return Result(
         **meta,
         status=status,
-        provider=row.provider,
-        account=row.account,
-        region=row.region,
-        resource=row.resource,
+        provider=provider,
+        account=account,
+        region=region,
+        resource=resource,
         reason=reason,
-        evidence=sorted(set(row.evidence)),
+        evidence=sorted(set(evidence)),
     )
 
 
-def _split_detail_errors(rows: pd.DataFrame, spec: CheckSpec) -> tuple[pd.DataFrame, list[tuple[Any, str]]]:
+def _split_detail_errors(rows: pd.DataFrame, spec: CheckSpec) -> tuple[pd.DataFrame, list[tuple[Row, str]]]:
     """Rows whose per-resource evidence the check needs could not be collected become errors."""
     if DETAIL_ERRORS not in rows or rows.empty:
         return rows, []
     unknown, keep = [], []
-    for row, errors in zip(rows.itertuples(index=False), rows[DETAIL_ERRORS], strict=True):
+    for row, errors in zip(_rows(rows), rows[DETAIL_ERRORS], strict=True):
         relevant = {op: msg for op, msg in (errors or {}).items() if spec.needs is None or op in spec.needs}
         keep.append(not relevant)
         if relevant:
-            unknown.append((row, f"{row.resource}: " + "; ".join(relevant.values())))
+            unknown.append((row, f"{row[3]}: " + "; ".join(relevant.values())))
     return rows[pd.Series(keep, index=rows.index, dtype=bool)], unknown
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from trustctl.demo.scim_server import ScimUser
 
 TOKEN_ENV = {"slack": "ACME_SLACK_SCIM_TOKEN", "github": "ACME_GITHUB_SCIM_TOKEN"}
+DOMAIN_ALIASES = {"acme.io": "acme.example"}  # as identity_config() declares them
 DEMO_TOKEN = "demo-scim-token"  # the in-process demo servers' token; real tokens live in the environment
 
 # A real export's mess: a byte-order mark, mixed-case addresses, a blank line, extra columns.
@@ -43,7 +44,8 @@ ACKNOWLEDGEMENTS_CSV = (
 )
 
 
-def _relative(text: str) -> str:
+def relative(text: str) -> str:
+    """A template's {ago_N} placeholders filled with the date N days before today."""
     today = datetime.now(UTC).date()
     return text.format(**{f"ago_{n}": (today - timedelta(days=n)).isoformat() for n in (90, 119, 120)})
 
@@ -137,8 +139,8 @@ def write_files(out: Path) -> None:
     (out / "idp").mkdir(parents=True, exist_ok=True)
     (out / "hr" / "roster.csv").write_text(ROSTER_CSV, encoding="utf-8")
     (out / "idp" / "google-users.csv").write_text(IDP_CSV, encoding="utf-8")
-    (out / "hr" / "training-completions.csv").write_text(_relative(TRAINING_CSV), encoding="utf-8")
-    (out / "hr" / "policy-acknowledgements.csv").write_text(_relative(ACKNOWLEDGEMENTS_CSV), encoding="utf-8")
+    (out / "hr" / "training-completions.csv").write_text(relative(TRAINING_CSV), encoding="utf-8")
+    (out / "hr" / "policy-acknowledgements.csv").write_text(relative(ACKNOWLEDGEMENTS_CSV), encoding="utf-8")
     (out / "hr" / "background-checks.csv").write_text(BACKGROUND_CSV, encoding="utf-8")
 
 

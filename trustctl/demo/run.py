@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,15 +13,15 @@ import boto3
 from trustctl import pipeline
 from trustctl.collectors.base import Progress
 from trustctl.config import Config
+from trustctl.demo import history, seed_tenants
 from trustctl.demo import identity as demo_identity
-from trustctl.demo import seed_tenants
-from trustctl.demo.scim_server import scim_servers
-from trustctl.demo.seed import seed
+from trustctl.demo.seed import SeededOrg, seed
 from trustctl.demo.server import moto_server
 from trustctl.errors import TrustctlError
 from trustctl.evidence import index
 from trustctl.evidence.locker import utc_now
 from trustctl.frameworks.loader import load_frameworks
+from trustctl.pipeline import Initialized
 from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
 from trustctl.reports.formats import FORMATS
@@ -104,39 +103,47 @@ def _prepare(out: Path) -> None:
     (out / MARKER).write_text("created by `trustctl demo`; replaced on the next run\n", encoding="utf-8")
 
 
-def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
+ROLE = "OrganizationAccountAccessRole"
+
+
+def set_up_acme(out: Path, today: date) -> tuple[Initialized, SeededOrg]:
+    """Seed Acme's AWS organization on the moto server this process points at, and write its project
+    (config, key, empty locker) in `out`; the config's SCIM apps are added when their servers start."""
+    org = seed()
+    demo_identity.seed_identity_center(boto3.Session(), org.production, "eu-west-1")
+    made = pipeline.init(out, "Acme", _demo_config(ROLE, today))
+    text = made.config.read_text(encoding="utf-8")
+    text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{ROLE}"')
+    text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
+    # Acme promises EU customers their data stays in Ireland.
+    text = text.replace("allowed_regions = []  ", 'allowed_regions = ["eu-west-1", "europe-west1", "EU"]')
+    # Buckets holding customer data must be encrypted with Acme's own KMS keys.
+    text = text.replace("kms_required_tags = []", 'kms_required_tags = ["data=customer"]')
+    text = text.replace("[identity]\n", "[identity]\n" + demo_identity.identity_config(), 1)
+    text += seed_tenants.tenants_config(org.globex)
+    made.config.write_text(text, encoding="utf-8")
+    return made, org
+
+
+def run_demo(out: Path, progress: Progress | None = None, days: int = history.DAYS) -> DemoOutcome:
     out = out.resolve()
     _prepare(out)
-    role = "OrganizationAccountAccessRole"
     with moto_server(backup_shim=True):
-        org = seed()
-        demo_identity.seed_identity_center(boto3.Session(), org.production, "eu-west-1")
-        demo_identity.write_files(out)
-        made = pipeline.init(out, "Acme", _demo_config(role, datetime.now(UTC).date()))
-        text = made.config.read_text(encoding="utf-8")
-        text = text.replace('# org_role = "TrustctlAudit"', f'org_role = "{role}"')
-        text = text.replace('# regions = ["eu-west-1", "us-east-1"]', 'regions = ["eu-west-1", "us-east-1"]')
-        # Acme promises EU customers their data stays in Ireland.
-        text = text.replace("allowed_regions = []  ", 'allowed_regions = ["eu-west-1", "europe-west1", "EU"]')
-        # Buckets holding customer data must be encrypted with Acme's own KMS keys.
-        text = text.replace("kms_required_tags = []", 'kms_required_tags = ["data=customer"]')
-        text = text.replace("[identity]\n", "[identity]\n" + demo_identity.identity_config(), 1)
-        text += seed_tenants.tenants_config(org.globex)
-        made.config.write_text(text, encoding="utf-8")
-        config = pipeline.load(made.config)
-        pipeline.collect(config, ["aws"], progress)
-    # Acme's GCP projects, from a Cloud Asset Inventory export shipped with the demo.
-    export = out / "gcp-assets.json"
-    export.write_bytes(resources.files("trustctl.demo").joinpath("gcp_export.jsonl").read_bytes())
-    pipeline.collect(config, ["gcp"], exports=[export])
-    # Acme's people: the roster and IdP export on disk, Slack and GitHub over SCIM (real local servers).
-    with scim_servers(demo_identity.SCIM_APPS, demo_identity.DEMO_TOKEN) as urls:
-        with made.config.open("a", encoding="utf-8") as f:
-            f.write(demo_identity.scim_config(urls))
-        for variable in demo_identity.TOKEN_ENV.values():
-            os.environ[variable] = demo_identity.DEMO_TOKEN
-        config = pipeline.load(made.config)
-        pipeline.collect(config, ["identity"], progress)
+        made, org = set_up_acme(out, datetime.now(UTC).date())
+        # Acme's history: a run of its people (roster and IdP files, Slack and GitHub over real local
+        # SCIM servers) and GCP projects (an asset export) every day, of AWS weekly and today.
+        if progress is not None:
+            progress.add(days)
+
+        def ran(day: history.Day) -> None:
+            if progress is not None:
+                changed = "; ".join(day.changes)
+                progress.advance(
+                    f"day {day.index + 1}: {'+'.join(day.providers)}" + (f"; {changed}" if changed else "")
+                )
+
+        history.collect_history(made.config, org, days=days, report=ran)
+    config = pipeline.load(made.config)
     add_documents(config, out)
     # Evaluated once: every report below renders the same assessment.
     assessed = pipeline.assessment(config, list(load_frameworks()))
@@ -160,7 +167,7 @@ def run_demo(out: Path, progress: Progress | None = None) -> DemoOutcome:
     files["leavers"] = out / "reports" / "leavers.txt"
     files["leavers"].write_text(leaver_table(chain), encoding="utf-8")
     (out / "reports" / "leavers.json").write_text(leaver_json(chain), encoding="utf-8")
-    # The SOC 2 audit packet over everything collected so far (one day for a fresh demo).
+    # The SOC 2 audit packet over the whole history.
     built = pipeline.packet(
         config, "soc2", out=out / "packets" / f"soc2-{utc_now().date().isoformat()}", assessed=assessed
     )

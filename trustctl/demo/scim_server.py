@@ -2,13 +2,14 @@
 
 One threaded WSGI server serves each app as a tenant (`/APP/v2/Users`), behind a static bearer
 token. Users are written through the server's own storage with a clock set to their creation and
-deactivation times, so `meta.lastModified` reads like a real app's would.
+deactivation times, so `meta.lastModified` reads like a real app's would. `live_scim_servers` also
+gives a function that replaces one app's users while the server runs (the demo's history).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,19 +76,39 @@ def _storage(users: list[ScimUser]) -> InMemoryStorage:
 @contextmanager
 def scim_servers(apps: dict[str, list[ScimUser]], token: str) -> Iterator[dict[str, str]]:
     """Serve each app's users; yields app name -> its SCIM base URL (`http://127.0.0.1:PORT/APP/v2`)."""
+    with live_scim_servers(apps, token) as (urls, _):
+        yield urls
+
+
+Replace = Callable[[str, list[ScimUser]], None]
+
+
+@contextmanager
+def live_scim_servers(
+    apps: dict[str, list[ScimUser]], token: str
+) -> Iterator[tuple[dict[str, str], Replace]]:
+    """As `scim_servers`, with a function that replaces one app's users (served from the next request)."""
     config = load_default_service_provider_config()
     config.authentication_schemes = [*(config.authentication_schemes or []), BEARER_TOKEN_SCHEME]
     provider = ScimProvider.from_discovery(
         load_default_schemas().values(), load_default_resource_types().values(), config=config
     )
     service = ScimService(provider, secret="trustctl-demo")
-    storages = {name: _storage(users) for name, users in apps.items()}
+    served: dict[str, BearerTokenApplication] = {}
 
-    def application(tenant: str) -> BearerTokenApplication | None:
-        storage = storages.get(tenant)
-        if storage is None:
+    def replace(name: str, users: Iterable[ScimUser]) -> None:
+        served[name] = BearerTokenApplication(
+            _storage(list(users)), provider, service=service, bearer_tokens=[token]
+        )
+
+    for name, users in apps.items():
+        replace(name, users)
+
+    def application(tenant: str) -> Any:
+        if tenant not in served:
             return None
-        return BearerTokenApplication(storage, provider, service=service, bearer_tokens=[token])
+        # The dispatcher keeps the first application of a tenant: this one reads the current users.
+        return lambda environ, start_response: served[tenant](environ, start_response)
 
     server = make_server(
         "127.0.0.1",
@@ -100,7 +121,7 @@ def scim_servers(apps: dict[str, list[ScimUser]], token: str) -> Iterator[dict[s
     thread = threading.Thread(target=server.serve_forever, name="scim-server", daemon=True)
     thread.start()
     try:
-        yield {name: f"http://127.0.0.1:{port}/{name}/v2" for name in apps}
+        yield {name: f"http://127.0.0.1:{port}/{name}/v2" for name in apps}, replace
     finally:
         server.shutdown()
         server.server_close()

@@ -15,16 +15,13 @@ from trustctl import __version__
 from trustctl.assessment import Assessment
 from trustctl.collectors.permissions import used_permissions
 from trustctl.config import Config
-from trustctl.controls.results import Result
 from trustctl.errors import InputError, NoEvidenceError
 from trustctl.evidence.canonical import sha256_hex
 from trustctl.evidence.locker import Locker
-from trustctl.evidence.records import Manifest
-from trustctl.facts.base import Evidence
-from trustctl.facts.load import build_facts
 from trustctl.frameworks.loader import load_frameworks
 from trustctl.frameworks.readiness import Readiness
-from trustctl.pipeline.assess import assessment, evaluate_run
+from trustctl.pipeline.assess import assessment
+from trustctl.pipeline.reuse import PeriodEvaluator
 from trustctl.pipeline.steps import open_locker
 
 if TYPE_CHECKING:
@@ -132,15 +129,10 @@ def roadmap(
     )
 
 
-def _period_evaluator(config: Config, open_run: Any) -> period.Evaluate:
-    """Each run of the period evaluated exactly as `check` evaluates one; parsed objects are shared."""
-    cache: dict[str, Any] = {}
-
-    def run(manifest: Manifest, today: date) -> list[Result]:
-        facts = build_facts(Evidence(open_run, manifest, cache), tenants=config.tenants)
-        return evaluate_run(config, facts, today).results
-
-    return run
+def _period_evaluator(config: Config, open_run: Locker) -> period.Evaluate:
+    """Each run of the period evaluated exactly as `check` evaluates one; the facts of unchanged
+    evidence and the results of checks that do not read the observation time are shared (reuse.py)."""
+    return PeriodEvaluator(config, open_run)
 
 
 def packet_model(
