@@ -18,9 +18,10 @@ from trustctl.controls.registry import all_checks
 from trustctl.demo import history
 from trustctl.demo.run import set_up_acme
 from trustctl.demo.seed import SeededOrg
+from trustctl.evidence.records import evidence_key
 from trustctl.packet import period
 from trustctl.pipeline.assess import assess
-from trustctl.pipeline.reuse import PeriodEvaluator, evidence_key
+from trustctl.pipeline.reuse import PeriodEvaluator
 
 PEOPLE = history.People(shift=0)  # identity.py's own dates
 

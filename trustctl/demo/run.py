@@ -13,8 +13,10 @@ import boto3
 from trustctl import pipeline
 from trustctl.collectors.base import Progress
 from trustctl.config import Config
+from trustctl.console import stage_printer
 from trustctl.demo import history, seed_tenants
 from trustctl.demo import identity as demo_identity
+from trustctl.demo import management as demo_management
 from trustctl.demo.seed import SeededOrg, seed
 from trustctl.demo.server import moto_server
 from trustctl.errors import TrustctlError
@@ -121,6 +123,8 @@ def set_up_acme(out: Path, today: date) -> tuple[Initialized, SeededOrg]:
     text = text.replace("kms_required_tags = []", 'kms_required_tags = ["data=customer"]')
     text = text.replace("[identity]\n", "[identity]\n" + demo_identity.identity_config(), 1)
     text += seed_tenants.tenants_config(org.globex)
+    # Management's words: the system description inputs and some control narratives (drafts).
+    text += demo_management.demo_system_config()
     made.config.write_text(text, encoding="utf-8")
     return made, org
 
@@ -145,6 +149,11 @@ def run_demo(out: Path, progress: Progress | None = None, days: int = history.DA
         history.collect_history(made.config, org, days=days, report=ran)
     config = pipeline.load(made.config)
     add_documents(config, out)
+    # Management's responses to two findings, stored signed like documents.
+    for response in demo_management.DEMO_RESPONSES:
+        pipeline.respond_to_exception(
+            config, response.check, response.resource, text=response.text, owner=response.owner
+        )
     # Evaluated once: every report below renders the same assessment.
     assessed = pipeline.assessment(config, list(load_frameworks()))
     report = pipeline.check_report(config, assessed=assessed)
@@ -169,7 +178,11 @@ def run_demo(out: Path, progress: Progress | None = None, days: int = history.DA
     (out / "reports" / "leavers.json").write_text(leaver_json(chain), encoding="utf-8")
     # The SOC 2 audit packet over the whole history.
     built = pipeline.packet(
-        config, "soc2", out=out / "packets" / f"soc2-{utc_now().date().isoformat()}", assessed=assessed
+        config,
+        "soc2",
+        out=out / "packets" / f"soc2-{utc_now().date().isoformat()}",
+        assessed=assessed,
+        stage=stage_printer("demo packet"),
     )
     files["packet"] = built.files["pdf"]
     files["workbook"] = built.files["workbook"]

@@ -8,6 +8,7 @@ manifests (the request list inline) are still read.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,3 +107,13 @@ class Manifest(RunInfo):
     @property
     def errors(self) -> list[RequestRecord]:
         return [r for r in self.requests if r.error is not None]
+
+
+def evidence_key(manifest: Manifest) -> str:
+    """What the facts of a manifest are built from: its providers and, per request, the call and its
+    evidence object or error (not when it was observed). Two manifests with one key give the same facts."""
+    digest = hashlib.sha256(",".join(manifest.providers).encode())
+    for record in manifest.requests:
+        digest.update(record.model_dump_json(exclude={"observed_at"}).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()

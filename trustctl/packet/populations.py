@@ -31,7 +31,8 @@ from typing import Any
 
 from trustctl.evidence.documents import ADD, Document, documents_in
 from trustctl.evidence.locker import Locker
-from trustctl.facts.base import Evidence, normalize, present
+from trustctl.evidence.records import evidence_key
+from trustctl.facts.base import Evidence, FactTable, normalize, present
 from trustctl.facts.identity import PROVIDER, derive_identity, people
 from trustctl.facts.load import NORMALIZERS
 from trustctl.packet.access import access_changes
@@ -76,10 +77,17 @@ def snapshot_reader(locker: Locker, runs: list[RunPoint]) -> Facts:
     cache: dict[str, Any] = {}
     normalizers = [n for n in NORMALIZERS if n.resource_type in TABLES]
 
+    built: dict[str, tuple[Evidence, dict[str, FactTable]]] = {}  # by evidence_key: unchanged runs share
+
     def read(point: RunPoint, upto: int) -> Snapshot:
-        ev = Evidence(locker, merged(runs, upto), cache)
-        tables = {n.resource_type: normalize(ev, n) for n in normalizers}
-        tables.update(derive_identity(ev, tables))
+        manifest = merged(runs, upto)
+        key = evidence_key(manifest)
+        if key not in built:
+            ev = Evidence(locker, manifest, cache)
+            tables = {n.resource_type: normalize(ev, n) for n in normalizers}
+            tables.update(derive_identity(ev, tables))
+            built[key] = (ev, tables)
+        ev, tables = built[key]
         return Snapshot(point, ev, tables)
 
     return read

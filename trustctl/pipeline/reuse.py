@@ -18,7 +18,6 @@ evidence recurs run after run, and memory stays that of one evaluation.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -28,20 +27,10 @@ from trustctl.controls.engine import apply_waivers, evaluate
 from trustctl.controls.registry import CheckSpec, Context, all_checks
 from trustctl.controls.results import Result
 from trustctl.evidence.locker import Locker
-from trustctl.evidence.records import Manifest
+from trustctl.evidence.records import Manifest, evidence_key
 from trustctl.facts.base import Evidence, FactSet, FactTable
 from trustctl.facts.load import build_facts
 from trustctl.frameworks.scope import requirement_lookup
-
-
-def evidence_key(manifest: Manifest) -> str:
-    """What the facts of a manifest are built from: its providers and, per request, the call and its
-    evidence object or error (not when it was observed)."""
-    digest = hashlib.sha256(",".join(manifest.providers).encode())
-    for record in manifest.requests:
-        digest.update(record.model_dump_json(exclude={"observed_at"}).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
