@@ -107,15 +107,23 @@ def frameworks_show(framework_id: str, fmt: str) -> None:
     show_default=True,
     help="Directory for the demo's config, locker and reports (replaced if it holds a previous demo).",
 )
-def demo(out: Path) -> None:
-    """Run the whole pipeline on the embedded sample company (a local moto server, two AWS accounts).
+@click.option(
+    "--days",
+    type=click.IntRange(min=2, max=90),
+    default=90,
+    show_default=True,
+    help="Days of history ending today (people and GCP daily, AWS weekly and today); fewer run faster.",
+)
+def demo(out: Path, days: int) -> None:
+    """Run the whole pipeline on the embedded sample company (a local moto server, three AWS accounts)
+    over a history of runs ending today, and write its reports, audit packet and roadmap.
 
     Example: trustctl demo --out /tmp/trustctl-demo
     """
     from trustctl.demo.run import run_demo
 
     with StderrProgress() as progress:
-        outcome = run_demo(out, progress)
+        outcome = run_demo(out, progress, days=days)
     click.echo(outcome.table, nl=False)
     program = sys.argv[0] if sys.argv[0].endswith("trustctl") else "trustctl"
     click.echo(outcome.describe(program))
