@@ -5,7 +5,8 @@ in-process moto server, then one run a day for 90 days (the clock set with TRUST
 and GCP projects, with AWS weekly (`--aws-every 1`: every day), and the changes the history makes (a
 finding fixed, a regression, IAM users created and removed, leavers and a new hire); everything else is
 unchanged, so content addressing stores it once. The demo's documents are added with their approval
-dates. Collection is timed but not measured. Measured: `trustctl packet --framework soc2 --period FIRST..LAST --sample 25` as a
+dates. Collection is timed but not measured. Measured: `trustctl packet --framework soc2 --period FIRST..LAST --sample 1
+--sample-seed 2026 --sampled-by bench` (an auditor's seed: one row of each population and one date) as a
 subprocess (wall time, peak RSS), the packet's size, the locker's size against one run's evidence, and
 `trustctl verify` of the packet and of the locker (every stored byte, signature and the chain).
 
@@ -77,7 +78,11 @@ def measure(config: Path, first: datetime, days: int) -> dict[str, Any]:
         "--period",
         period,
         "--sample",
-        "25",
+        "1",
+        "--sample-seed",
+        "2026",
+        "--sampled-by",
+        "bench",
         "--out",
         str(out),
         "--config",
