@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -67,6 +68,7 @@ def _org(project: Path) -> dict[str, str]:
     text += f"""
 [[tenants]]
 name = "dedicated-co"
+display_name = "Dedicated Co"
 isolation = "account"
 aws_accounts = ["{dedicated}"]
 regions = ["eu-west-1"]
@@ -176,23 +178,43 @@ def test_no_identifier_reaches_any_trust_report(
             for value in forbidden:
                 assert value not in text, (args, value)
         assert "security@trust.example" in html and "Amazon Web Services" in html
-        assert "storage buckets" in pdf  # the statements are there
+        if "nda" in args:
+            assert "storage buckets" in pdf  # the measured statements are there
         assert f"fingerprint is <code>{key}</code>" in html and key in "".join(pdf.split()), args
     customer = (outputs[2] / "trust.html").read_text()
     assert "promised: account · reached: account" in customer and "eu-west-1" in customer
+    # A customer's report names it as configured and says nothing about any other tenant.
+    assert "Prepared for Dedicated Co, confidential" in customer
+    for other in ("tagged-co", "far-co", "Far Co", "customers have", "customers requiring"):
+        assert other not in customer, other
     nda = (outputs[1] / "trust.html").read_text()
-    assert "Results by control" in nda and "Results by control" not in (outputs[0] / "trust.html").read_text()
+    public = (outputs[0] / "trust.html").read_text()
+    assert "Results by control" in nda and "Results by control" not in public
+    assert "Documents library" in nda and "Independent tests" in nda and "being remediated; " in nda
+    # Public: what is in place, never a failure count, a readiness percentage or an area shown failing.
+    words = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", public, flags=re.S)).split())
+    assert not re.search(r"\d+ of \d+", words) and "%" not in words, words
+    for said in ("attention", "finding", "not met", "requirements met", "Documents library"):
+        assert said not in words, said
 
 
 def test_a_failing_area_is_stated_or_omitted_never_passing(
     tenants: dict[str, str], project: Path, cli: Callable[..., Any]
 ) -> None:
-    cli("trust-report", "--out", "before")
+    cli("trust-report", "--level", "nda", "--out", "before")
     html = (project / "before" / "trust.html").read_text()
     assert 'Customer isolation and data residency <span class="badge attention">' in html
+    # In public an area is never advertised as failing: only the statements that hold everywhere are
+    # listed (customers are isolated as promised), never the one that does not (far-co's region).
+    cli("trust-report", "--out", "public")
+    public = (project / "public" / "trust.html").read_text()
+    assert (
+        "badge attention" not in public and "Customers are isolated at the level promised to them." in public
+    )
+    assert "have their data in their own regions" not in public
     config = project / "trustctl.toml"
     config.write_text(config.read_text().replace("[trust]\n", '[trust]\nomit_areas = ["isolation"]\n'))
-    cli("trust-report", "--out", "after")
+    cli("trust-report", "--level", "nda", "--out", "after")
     assert "Customer isolation and data residency" not in (project / "after" / "trust.html").read_text()
     bad = cli("trust-report", "--customer", "nobody")
     assert bad.code == 1 and "no tenant named 'nobody'" in bad.stderr

@@ -62,6 +62,7 @@ class TenantConfig(_Model):
     """A customer with its own compartment: how its data stores are recognised, and what it was promised."""
 
     name: str = Field(pattern=NAME_PATTERN)
+    display_name: SingleLine = ""  # how its own trust report names it (default: the name)
     # shared: the tenant's data sits in shared stores (logical isolation); database: stores of its own;
     # account: AWS accounts / GCP projects of its own.
     isolation: Literal["shared", "database", "account"] = "shared"

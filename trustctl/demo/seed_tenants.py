@@ -89,6 +89,7 @@ def tenants_config(globex: str) -> str:
     return f"""
 [[tenants]]
 name = "globex"
+display_name = "Globex Corporation"
 isolation = "account"
 aws_accounts = ["{globex}"]
 regions = ["eu-west-1"]
@@ -96,12 +97,14 @@ require_cmk = true
 
 [[tenants]]
 name = "initech"
+display_name = "Initech"
 isolation = "database"
 tag = "tenant=initech"
 regions = ["eu-west-1"]
 
 [[tenants]]
 name = "umbrella"
+display_name = "Umbrella Corp"
 tag = "tenant:umbrella"
 regions = ["eu-west-1"]
 

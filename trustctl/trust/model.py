@@ -38,6 +38,11 @@ class Line:
         return self.passed == self.total and not self.unverified and not self.unlisted
 
     @property
+    def in_place(self) -> str:
+        """The public wording of a statement that holds everywhere: no counts."""
+        return f"{self.noun[:1].upper()}{self.noun[1:]} {self.predicate}"
+
+    @property
     def text(self) -> str:
         whole = self.passed == self.total and self.total > 1 and not self.unlisted
         count = f"All {self.total}" if whole else f"{self.passed} of {self.total}"
@@ -57,6 +62,11 @@ class Area:
     passed: int
     failed: int  # failing or not verifiable (error); waived findings are not among them
     exceptions: int = 0  # waived findings: accepted exceptions, counted apart from passes and failures
+
+    @property
+    def in_place(self) -> list[str]:
+        """What the public level says of the area: the statements that hold for everything they cover."""
+        return [line.in_place for line in self.lines if line.ok and line.total]
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,25 @@ class CustomerView:
 
 
 @dataclass(frozen=True)
+class LibraryDocument:
+    """A document in the trust center's library (NDA level): its kind, title and dates, never its owner."""
+
+    kind: str
+    title: str
+    approved: str
+    review_by: str
+
+
+@dataclass(frozen=True)
+class Exceptions:
+    """NDA level: open findings and accepted exceptions as counts, with the date the last one ends."""
+
+    findings: int  # failing or unverifiable results being remediated
+    accepted: int  # waived results: owned, time-limited exceptions
+    accepted_until: str | None  # the latest expiry of the waivers behind them
+
+
+@dataclass(frozen=True)
 class TrustReport:
     organization: str
     level: Level
@@ -106,6 +135,16 @@ class TrustReport:
     customer: CustomerView | None = None
     contact: str = ""
     subprocessors: list[dict[str, str]] = field(default_factory=list)
+    library: list[LibraryDocument] = field(default_factory=list)  # NDA: the documents in force
+    exceptions: Exceptions | None = None  # NDA: open findings and accepted exceptions
+    tests: dict[str, str] = field(default_factory=dict)  # NDA: "penetration test" -> its date
+
+    @property
+    def shown_areas(self) -> list[Area]:
+        """Public: only areas with something in place (never an area shown as failing). NDA: every area."""
+        if self.level == "nda":
+            return self.areas
+        return [a for a in self.areas if a.in_place]
 
 
 def day(value: date | datetime) -> str:
@@ -160,7 +199,14 @@ def _areas(results: list[Result], omit: list[str]) -> list[Area]:
     return areas
 
 
-def _frameworks(config: Config, readiness: list[Readiness], today: date) -> list[FrameworkStatus]:
+SELF_ATTESTED = frozenset({"hipaa", "ferpa"})  # no certificate: the work is done and attested by the company
+
+
+def _frameworks(
+    config: Config, readiness: list[Readiness], today: date, level: Level
+) -> list[FrameworkStatus]:
+    """Held certifications with the honest word (audited or self-attested) and, for the others, work in
+    progress: with counts at the NDA level, without them in public."""
     held = config.certifications.held()
     out = []
     for cert, holding in held.items():
@@ -173,10 +219,17 @@ def _frameworks(config: Config, readiness: list[Readiness], today: date) -> list
                 )
             )
             continue
-        by = f"; auditor {holding.auditor}" if holding.auditor else ""
-        out.append(FrameworkStatus(name, "certified", f"report dated {day(holding.issued)}{by}"))
+        how = "self-attested" if cert in SELF_ATTESTED else "audited"
+        by = f"; auditor {holding.auditor}" if holding.auditor and how == "audited" else ""
+        until = f"; valid until {day(expires)}" if expires is not None else ""
+        out.append(
+            FrameworkStatus(name, "certified", f"{how}: report dated {day(holding.issued)}{by}{until}")
+        )
     for r in readiness:
         if any(c in held for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ())):
+            continue
+        if level != "nda":
+            out.append(FrameworkStatus(r.framework.name, "in_progress", "no report issued yet"))
             continue
         total = sum(n for s, n in r.counts.items() if s != "not_applicable")
         met = r.counts.get("met", 0)
@@ -211,14 +264,14 @@ def _controls(results: list[Result]) -> list[ControlRow]:
     return rows
 
 
-def customer_view(figures: TenantFigures) -> CustomerView:
+def customer_view(figures: TenantFigures, display_name: str = "") -> CustomerView:
     """One tenant's view, from the figures the assessment judged (a report judges nothing again)."""
     statuses = dict(figures.statuses)
     promised = figures.isolation_promised
     reached = promised if statuses.get("isolation.tenant_dedicated") == "pass" else "shared"
     point = figures.last_recovery_point
     return CustomerView(
-        name=figures.name,
+        name=display_name or figures.name,
         regions=list(figures.regions),
         isolation_promised=promised,
         isolation_reached=reached,
@@ -232,6 +285,39 @@ def customer_view(figures: TenantFigures) -> CustomerView:
     )
 
 
+TENANT_CHECKS = "isolation.tenant_"  # one result per tenant: facts about each customer
+TESTS = {"pen-test-report": "penetration test", "bcp-test-record": "continuity test"}
+
+
+def _library(assessed: Assessment) -> list[LibraryDocument]:
+    today = assessed.today
+    return [
+        LibraryDocument(d.kind, d.name, day(d.approved), day(d.review_by))
+        for d in sorted(assessed.documents, key=lambda d: (d.kind, d.name))
+        if d.state(today) in ("fresh", "due")
+    ]
+
+
+def _tests(assessed: Assessment) -> dict[str, str]:
+    """The date of the latest penetration and continuity tests on record (documents), by name."""
+    found: dict[str, str] = {}
+    for kind, name in TESTS.items():
+        dates = [d.approved for d in assessed.documents if d.kind == kind]
+        found[name] = day(max(dates)) if dates else "none on record"
+    return found
+
+
+def _exceptions(config: Config, results: list[Result], today: date) -> Exceptions:
+    waived = [r for r in results if r.status is Status.WAIVED]
+    ends = [
+        w.expires
+        for w in config.waiver
+        if w.expires >= today and any(w.matches(r.check, r.resource) for r in waived)
+    ]
+    findings = sum(r.status in (Status.FAIL, Status.ERROR) for r in results)
+    return Exceptions(findings, len(waived), day(max(ends)) if ends else None)
+
+
 def build_report(
     config: Config,
     assessed: Assessment,
@@ -240,9 +326,16 @@ def build_report(
     packet_digest: str | None = None,
     customer: str | None = None,
 ) -> TrustReport:
-    """The report from one assessment; `customer`: a tenant's own view besides the shared areas."""
+    """The report from one assessment; `customer`: a tenant's own view besides the shared areas (and
+    then nothing about any other tenant: the per-tenant checks leave the shared areas)."""
     as_of = assessed.run.as_of
     results = list(assessed.results)
+    view = None
+    if customer is not None:
+        tenant = next((t for t in config.tenants if t.name == customer), None)
+        view = customer_view(assessed.tenants[customer], tenant.display_name if tenant else "")
+        results = [r for r in results if not r.check.startswith(TENANT_CHECKS)]
+    nda = level == "nda"
     return TrustReport(
         organization=config.organization.name,
         level=level,
@@ -252,10 +345,13 @@ def build_report(
         run_digest=assessed.run.digest,
         key=assessed.run.key,
         packet_digest=packet_digest,
-        frameworks=_frameworks(config, list(assessed.readiness.values()), as_of.date()),
+        frameworks=_frameworks(config, list(assessed.readiness.values()), as_of.date(), level),
         areas=_areas(results, list(config.trust.omit_areas)),
-        controls=_controls(results) if level == "nda" else [],
-        customer=customer_view(assessed.tenants[customer]) if customer is not None else None,
+        controls=_controls(results) if nda else [],
+        customer=view,
         contact=config.trust.contact,
         subprocessors=[s.model_dump() for s in config.trust.subprocessors],
+        library=_library(assessed) if nda else [],
+        exceptions=_exceptions(config, results, assessed.today) if nda else None,
+        tests=_tests(assessed) if nda else {},
     )
