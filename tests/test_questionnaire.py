@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,12 @@ import boto3
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from trustctl.controls.results import Result, Severity, Status
+from trustctl.errors import InputError
 from trustctl.evidence.locker import Locker
-from trustctl.questionnaire.maps import SHAPES, shipped
+from trustctl.questionnaire.judge import judge
+from trustctl.questionnaire.knowledge import load_knowledge
+from trustctl.questionnaire.maps import SHAPES, Question, shipped
 
 CANARY = "cnry7q"
 ACCOUNT_ID = "123456789012"  # moto's account: must never reach an answer
@@ -296,3 +300,61 @@ def test_every_shipped_shape_loads_with_enough_ids_and_no_question_text() -> Non
         assert 20 <= len(qmap.questions) <= 40, shape
         for qid, question in qmap.questions.items():
             assert len(question.about) <= 80 and "?" not in question.about, (shape, qid)
+
+
+def _result(check: str, control: str, status: str, n: int) -> Result:
+    return Result(
+        check=check,
+        control=control,
+        status=Status(status),
+        severity=Severity.HIGH,
+        provider="aws",
+        account=ACCOUNT_ID,
+        region="us-east-1",
+        resource=f"arn:aws:s3:::{CANARY}-{n}",
+        reason="r",
+        evidence=[f"sha256:{n:064x}"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("statuses", "answer"),
+    [
+        (["pass", "pass"], "Yes"),
+        (["pass", "fail"], "Partial"),
+        (["pass", "waived"], "Partial"),
+        (["pass", "error"], "Partial"),
+        (["fail", "fail"], "No"),
+        (["fail", "error"], "No"),
+        (["error"], None),
+        (["not_applicable"], None),
+        ([], None),
+    ],
+)
+def test_the_answer_follows_the_linked_results(statuses: list[str], answer: str | None) -> None:
+    results = [_result("aws.s3.default_encryption", "CRY-01", s, n) for n, s in enumerate(statuses)]
+    results.append(_result("aws.iam.root_mfa", "AC-01", "fail", 99))  # not linked: never counted
+    question = Question(controls=["CRY-01"])
+    got = judge("CEK-03.1", question, results, date(2026, 12, 7))
+    if answer is None:
+        assert got is None
+        return
+    assert got is not None and got.answer == answer
+    judged = [n for n, s in enumerate(statuses) if s != "not_applicable"]
+    assert got.evidence == tuple(sorted(f"sha256:{n:064x}" for n in judged))
+    passed = statuses.count("pass")
+    assert got.comment.startswith(
+        f"{'All' if answer == 'Yes' else passed} {'' if answer == 'Yes' else 'of '}"
+    )
+    assert got.comment.endswith("Verified 7 Dec 2026 from monitored evidence.")
+    assert CANARY not in got.comment and ACCOUNT_ID not in got.comment
+
+
+def test_a_knowledge_text_that_a_spreadsheet_would_run_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k.toml"
+    path.write_text(KNOWLEDGE.replace('"Our incident', '"=HYPERLINK(1)Our incident'))
+    with pytest.raises(InputError, match=r"k\.toml: answer 1: field 'text'.*formula"):
+        load_knowledge(path, date(2026, 12, 7))
+    path.write_text(KNOWLEDGE)
+    kb = load_knowledge(path, date(2026, 12, 7))
+    assert set(kb.answers) == {"SEF-01.1"} and set(kb.expired) == {"HFIH-02"}

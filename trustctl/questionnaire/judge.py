@@ -122,6 +122,11 @@ def answer_all(
             reason = "not in the map and not in the knowledge base"
         else:
             linked = ", ".join([*question.controls, *question.checks])
-            reason = f"no evidence judged {linked}, and not in the knowledge base"
+            unverified = len(_results(question, results))  # judge found none passing or failing
+            reason = (
+                f"the {unverified} result(s) of {linked} could not be verified, and not in the knowledge base"
+                if unverified
+                else f"no result in the latest evidence for {linked}, and not in the knowledge base"
+            )
         out.append(Unanswered(qid, reason))
     return out

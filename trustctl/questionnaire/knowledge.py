@@ -26,6 +26,9 @@ MAX_BYTES = 2 * 2**20
 IDENTIFIER = re.compile(r"arn:aws|(?<!\d)\d{12}(?!\d)|\.iam\.gserviceaccount\.com", re.IGNORECASE)
 
 
+FORMULA = ("=", "+", "-", "@")  # a cell starting with one of these is a formula to Excel
+
+
 class Answer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -48,6 +51,8 @@ class Answer(BaseModel):
     def _no_identifier(cls, value: str) -> str:
         if IDENTIFIER.search(value):
             raise ValueError("names a cloud account or resource; answers never carry identifiers")
+        if value.lstrip().startswith(FORMULA):
+            raise ValueError(f"starts with {value.lstrip()[0]!r}, which a spreadsheet runs as a formula")
         return value
 
     @property
