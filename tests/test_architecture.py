@@ -11,8 +11,8 @@ Layers, lowest first; a module may import its own layer and the layers below it,
 5. controls: the catalog, checks, the engine, result values
 6. frameworks: requirement catalogs, scope, readiness
 7. assessment: the immutable Assessment the orchestrator evaluates once and hands to every report
-8. reports: reports/, packet/, trust/, roadmap/, render/ (and the templates they load): leaves that
-   render what they are given
+8. reports: reports/, packet/, trust/, roadmap/, render/, questionnaire/ (and the templates they load):
+   leaves that render what they are given
 9. pipeline: the one orchestrator (pipeline/): opens the locker, collects, evaluates once, and calls
    the reports with the Assessment
 10. entry points: cli (thin commands over the pipeline), demo/
@@ -66,7 +66,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("assessment", ("trustctl.assessment",)),
     (
         "reports",
-        ("trustctl.reports", "trustctl.packet", "trustctl.trust", "trustctl.roadmap", "trustctl.render"),
+        (
+            "trustctl.reports",
+            "trustctl.packet",
+            "trustctl.trust",
+            "trustctl.roadmap",
+            "trustctl.render",
+            "trustctl.questionnaire",
+        ),
     ),
     ("pipeline", ("trustctl.pipeline",)),
     ("entry", ("trustctl.cli", "trustctl.demo")),  # cli/ is a package of thin commands

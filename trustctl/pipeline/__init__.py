@@ -7,6 +7,7 @@ clock, progress) as arguments.
 steps: init, collect, verify, documents, exception responses (writing and checking the locker)
 assess: the latest evidence, evaluated once, the check report, and responses to its exceptions
 outputs: status, leavers, trust report, OSCAL, roadmap, packet
+questionnaire: a customer's questionnaire answered from the evidence
 """
 
 from trustctl.pipeline.assess import (
@@ -26,6 +27,7 @@ from trustctl.pipeline.outputs import (
     status,
     trust_report,
 )
+from trustctl.pipeline.questionnaire import Filled, fill_questionnaire
 from trustctl.pipeline.steps import (
     Collected,
     Initialized,
@@ -47,6 +49,7 @@ from trustctl.pipeline.steps import (
 
 __all__ = [
     "Collected",
+    "Filled",
     "Initialized",
     "add_document",
     "add_response",
@@ -57,6 +60,7 @@ __all__ = [
     "collect",
     "evaluate_run",
     "export_oscal",
+    "fill_questionnaire",
     "init",
     "key_fingerprint",
     "latest_evidence",
