@@ -7,6 +7,7 @@ clock, progress) as arguments.
 steps: init, collect, verify, documents, exception responses (writing and checking the locker)
 assess: the latest evidence, evaluated once, the check report, and responses to its exceptions
 outputs: status, leavers, trust report, OSCAL, roadmap, packet
+share: signed per-recipient links to the trust center's documents, each share recorded in the locker
 """
 
 from trustctl.pipeline.assess import (
@@ -25,6 +26,13 @@ from trustctl.pipeline.outputs import (
     roadmap,
     status,
     trust_report,
+)
+from trustctl.pipeline.share import (
+    Shared,
+    read_shares,
+    share_documents,
+    verifier_page,
+    verify_share,
 )
 from trustctl.pipeline.steps import (
     Collected,
@@ -48,6 +56,7 @@ from trustctl.pipeline.steps import (
 __all__ = [
     "Collected",
     "Initialized",
+    "Shared",
     "add_document",
     "add_response",
     "assess",
@@ -68,11 +77,15 @@ __all__ = [
     "providers_to_collect",
     "read_documents",
     "read_responses",
+    "read_shares",
     "respond_to_exception",
     "roadmap",
+    "share_documents",
     "status",
     "trust_report",
+    "verifier_page",
     "verify",
     "verify_packet",
+    "verify_share",
     "with_aws_overrides",
 ]
