@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.conftest import ROOT, Ran
@@ -36,8 +37,10 @@ def _runs(locker: Path) -> list[str]:
     return sorted(p.name for p in (locker / "runs").iterdir())
 
 
-def _share(cli: Cli, *extra: str) -> Ran:
-    return cli("trust-share", "--to", "Buyer@Globex.example", "--expires", "30d", "--base-url", BASE, *extra)
+def _share(cli: Cli, *extra: str, env: dict[str, str] | None = None) -> Ran:
+    return cli(
+        "trust-share", "--to", "Buyer@Globex.example", "--expires", "30d", "--base-url", BASE, *extra, env=env
+    )
 
 
 def _payload(token: str) -> dict[str, object]:
@@ -160,6 +163,12 @@ def test_refusals_exit_2_and_write_nothing(tmp_path: Path, cli: Cli) -> None:
         ran = cli("trust-share", *args)
         assert ran.code == 2 and ran.stdout == "", args
         assert ran.stderr.startswith(f"trustctl: error: {line}") and ran.stderr.count("\n") == 1, ran.stderr
+    # A key that is not the locker's would sign links its public key cannot verify.
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    ran = _share(cli, "--nda-accepted", env={signing.KEY_VARIABLE: pem.decode()})
+    assert ran.code == 1 and ran.stdout == "" and "this key is not the locker's" in ran.stderr
     assert _runs(locker) == before
 
 

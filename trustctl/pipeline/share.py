@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from trustctl.config import Config
-from trustctl.errors import InputError, UsageError
+from trustctl.errors import InputError, SigningKeyError, UsageError
 from trustctl.evidence import redact, signing
 from trustctl.pipeline.steps import load, open_locker, read_documents
 from trustctl.trust import share
@@ -48,7 +48,7 @@ def share_documents(
     locker = open_locker(config)
     key = signing.signing_key(config.key_path)
     if signing.public_key_pem(key.public_key()) != locker.public_key_pem():
-        raise UsageError(
+        raise SigningKeyError(
             f"{config.key_path}: this key is not the locker's ({locker.root}); links it signs would not verify.",
             "Use the key `trustctl init` created for this locker.",
         )
