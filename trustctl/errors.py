@@ -83,6 +83,12 @@ class VerificationFailed(TrustctlError):
         self.problems = problems
 
 
+class LinkNotValid(TrustctlError):
+    """A trust-share link or token whose signature, key or expiry does not hold; the message says which."""
+
+    exit_code = EXIT_VERIFY_FAILED
+
+
 class ReadOnlyViolation(TrustctlError, RuntimeError):
     """A collector tried to call an operation trustctl must never call (a bug in trustctl, never the
     user's: the client guard refuses it before anything is sent). Also a RuntimeError, as it always was."""

@@ -2,7 +2,14 @@
 README. The only package that imports click; each command calls the orchestrator (trustctl.pipeline)
 and prints what it returns."""
 
-from trustctl.cli import catalogs, evidence, exceptions, questionnaire, reports  # noqa: F401  (registers the commands)
+from trustctl.cli import (  # noqa: F401  (registers the commands)
+    catalogs,
+    evidence,
+    exceptions,
+    questionnaire,
+    reports,
+    share,
+)
 from trustctl.cli.base import main
 
 __all__ = ["main"]

@@ -8,6 +8,7 @@ steps: init, collect, verify, documents, exception responses (writing and checki
 assess: the latest evidence, evaluated once, the check report, and responses to its exceptions
 outputs: status, leavers, trust report, OSCAL, roadmap, packet
 questionnaire: a customer's questionnaire answered from the evidence
+share: signed per-recipient links to the trust center's documents, each share recorded in the locker
 """
 
 from trustctl.pipeline.assess import (
@@ -28,6 +29,13 @@ from trustctl.pipeline.outputs import (
     trust_report,
 )
 from trustctl.pipeline.questionnaire import Filled, fill_questionnaire
+from trustctl.pipeline.share import (
+    Shared,
+    read_shares,
+    share_documents,
+    verifier_page,
+    verify_share,
+)
 from trustctl.pipeline.steps import (
     Collected,
     Initialized,
@@ -51,6 +59,7 @@ __all__ = [
     "Collected",
     "Filled",
     "Initialized",
+    "Shared",
     "add_document",
     "add_response",
     "assess",
@@ -72,11 +81,15 @@ __all__ = [
     "providers_to_collect",
     "read_documents",
     "read_responses",
+    "read_shares",
     "respond_to_exception",
     "roadmap",
+    "share_documents",
     "status",
     "trust_report",
+    "verifier_page",
     "verify",
     "verify_packet",
+    "verify_share",
     "with_aws_overrides",
 ]
