@@ -21,9 +21,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from trustctl.errors import InputError, LockerError
+from trustctl.errors import InputError
 from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Call, Manifest
+from trustctl.evidence.stored import stored_records
 from trustctl.inputs import EARLIEST, BoundsError, single_line
 from trustctl.timeutil import parse_iso, utc_iso
 
@@ -194,29 +195,24 @@ def read_documents(
     `problems`: a signed run cannot be changed, so it must not stop every report that reads documents.
     """
     found: dict[tuple[str, str, str], Document] = {}
-    problems: list[str] = []
-    for manifest in manifests:
-        for record in manifest.requests:
-            if record.call.provider == PROVIDER and record.call.operation == ADD and record.object:
-                where = f"{locker.root}/runs/{manifest.run_id}"
-                try:
-                    document = Document.model_validate(locker.get_object(record.object))
-                except ValidationError as e:
-                    first = e.errors()[0]
-                    problems.append(
-                        f"{where}: document {record.call.parameters.get('name')!r} has invalid metadata "
-                        f"('{'.'.join(map(str, first['loc']))}': {first['msg']}); left out: add it again"
-                    )
-                    continue
-                except LockerError as e:
-                    problems.append(f"{where}: document {record.call.parameters.get('name')!r}: {e}")
-                    continue
-                if document.problem is not None:
-                    problems.append(
-                        f"{where}: document {document.name!r} is out of bounds ({document.problem}); "
-                        "it counts as expired: add it again with `trustctl docs add`"
-                    )
-                found[(document.name, document.kind, document.control)] = judged_by(document, limits or {})
+    stored, problems = stored_records(
+        locker,
+        manifests,
+        PROVIDER,
+        ADD,
+        Document,
+        lambda call: f"document {call.parameters.get('name')!r}",
+        "has invalid metadata",
+        ": add it again",
+    )
+    for item in stored:
+        document = item.value
+        if document.problem is not None:
+            problems.append(
+                f"{locker.root}/runs/{item.run_id}: document {document.name!r} is out of bounds "
+                f"({document.problem}); it counts as expired: add it again with `trustctl docs add`"
+            )
+        found[(document.name, document.kind, document.control)] = judged_by(document, limits or {})
     return Found(list(found.values()), problems)
 
 

@@ -13,12 +13,13 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from trustctl.errors import InputError, LockerError
+from trustctl.errors import InputError
 from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Call, Manifest
 from trustctl.evidence.redact import Redactor
+from trustctl.evidence.stored import stored_records
 from trustctl.inputs import BoundsError, Prose, SingleLine, email_address, prose, single_line
 from trustctl.timeutil import utc_iso
 
@@ -124,27 +125,16 @@ def read_responses(locker: Locker, manifests: list[Manifest]) -> Responses:
     """Every response stored in these runs (oldest first), each marked with the later response to the
     same check and resource that supersedes it. A response that cannot be read is left out and
     described in `problems` (a signed run cannot be changed; it must not stop every report)."""
-    stored: list[StoredResponse] = []
-    problems: list[str] = []
-    for manifest in manifests:
-        for record in manifest.requests:
-            call = record.call
-            if call.provider != PROVIDER or call.operation != RESPOND or not record.object:
-                continue
-            where = f"{locker.root}/runs/{manifest.run_id}"
-            try:
-                response = ExceptionResponse.model_validate(locker.get_object(record.object))
-            except ValidationError as e:
-                first = e.errors()[0]
-                problems.append(
-                    f"{where}: response to {call.parameters.get('check')!r} is invalid "
-                    f"('{'.'.join(map(str, first['loc']))}': {first['msg']}); left out: respond again"
-                )
-                continue
-            except LockerError as e:
-                problems.append(f"{where}: response to {call.parameters.get('check')!r}: {e}")
-                continue
-            stored.append(StoredResponse(response, record.object, manifest.run_id))
+    records, problems = stored_records(
+        locker,
+        manifests,
+        PROVIDER,
+        RESPOND,
+        ExceptionResponse,
+        lambda call: f"response to {call.parameters.get('check')!r}",
+        remedy=": respond again",
+    )
+    stored = [StoredResponse(r.value, r.digest, r.run_id) for r in records]
     last: dict[tuple[str, str], int] = {}
     for i, s in enumerate(stored):
         last[(s.response.check, s.response.resource)] = i

@@ -16,10 +16,9 @@ from datetime import date
 
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
-from trustctl.facts.base import MEMBERS
 from trustctl.questionnaire.knowledge import Knowledge
 from trustctl.questionnaire.maps import Question, QuestionMap
-from trustctl.trust.model import Line, day
+from trustctl.trust.model import day, statement_lines
 from trustctl.trust.statements import STATEMENTS
 
 
@@ -48,24 +47,7 @@ def _results(question: Question, results: Sequence[Result]) -> list[Result]:
 
 
 def _sentence(mine: list[Result]) -> str:
-    by_check: dict[str, Counter[str]] = {}
-    for r in mine:
-        if r.check in STATEMENTS:
-            status = "unlisted" if r.region == MEMBERS else r.status.value
-            by_check.setdefault(r.check, Counter())[status] += 1
-    lines = []
-    for check, counts in sorted(by_check.items()):
-        statement = STATEMENTS[check]
-        total = sum(n for status, n in counts.items() if status != "unlisted")
-        line = Line(
-            counts["pass"],
-            total,
-            counts["error"],
-            statement.noun,
-            statement.predicate,
-            bool(counts["unlisted"]),
-        )
-        lines.append(line.text)
+    lines = [line.text for line in statement_lines(mine).values()]
     others = [r for r in mine if r.check not in STATEMENTS]
     if others:  # checks the trust report never quotes still judge the answer: say how they went
         catalog = load_catalog()

@@ -151,18 +151,19 @@ def day(value: date | datetime) -> str:
     return f"{value.day} {value.strftime('%b %Y')}"
 
 
-def _lines(results: list[Result]) -> dict[str, list[Line]]:
+def statement_lines(results: list[Result]) -> dict[str, Line]:
+    """check -> its statement's line over these results (checks without a statement are left out)."""
     by_check: dict[str, Counter[str]] = {}
     for r in results:
-        if r.check in STATEMENTS and r.status is not Status.NOT_APPLICABLE:
+        if r.check in STATEMENTS:
             # An unlisted population is not one more item: it is an unknown number of them.
             status = "unlisted" if r.region == MEMBERS else r.status.value
             by_check.setdefault(r.check, Counter())[status] += 1
-    lines: dict[str, list[Line]] = {}
+    lines: dict[str, Line] = {}
     for check, counts in sorted(by_check.items()):
         statement = STATEMENTS[check]
         total = sum(n for status, n in counts.items() if status != "unlisted")
-        line = Line(
+        lines[check] = Line(
             counts["pass"],
             total,
             counts["error"],
@@ -170,7 +171,15 @@ def _lines(results: list[Result]) -> dict[str, list[Line]]:
             statement.predicate,
             unlisted=bool(counts["unlisted"]),
         )
-        lines.setdefault(statement.area, []).append(line)
+    return lines
+
+
+def _lines(results: list[Result]) -> dict[str, list[Line]]:
+    """area -> the lines of its statements (not-applicable results aside)."""
+    lines: dict[str, list[Line]] = {}
+    judged = [r for r in results if r.status is not Status.NOT_APPLICABLE]
+    for check, line in statement_lines(judged).items():
+        lines.setdefault(STATEMENTS[check].area, []).append(line)
     return lines
 
 

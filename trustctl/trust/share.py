@@ -28,10 +28,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from trustctl.errors import InputError, LinkNotValid, LockerError, UsageError
+from trustctl.errors import InputError, LinkNotValid, UsageError
 from trustctl.evidence import signing
 from trustctl.evidence.locker import DOCUMENTS, Locker
 from trustctl.evidence.records import Call, Manifest
+from trustctl.evidence.stored import stored_records
 from trustctl.inputs import email_address
 from trustctl.render.templates import render
 from trustctl.timeutil import parse_utc, utc_iso
@@ -254,30 +255,10 @@ def share_call(share_id: str) -> Call:
 def read_shares(locker: Locker, manifests: list[Manifest]) -> Shares:
     """Every share recorded in these runs, oldest first; one that cannot be read is left out and
     described in `problems` (a signed run cannot be changed; it must not stop the list)."""
-    stored: list[StoredShare] = []
-    problems: list[str] = []
-    for manifest in manifests:
-        for entry in manifest.requests:
-            call = entry.call
-            if call.provider != PROVIDER or call.operation != SHARE or not entry.object:
-                continue
-            where = f"{locker.root}/runs/{manifest.run_id}"
-            try:
-                stored.append(
-                    StoredShare(
-                        ShareRecord.model_validate(locker.get_object(entry.object)),
-                        entry.object,
-                        manifest.run_id,
-                    )
-                )
-            except ValidationError as e:
-                first = e.errors()[0]
-                problems.append(
-                    f"{where}: share {call.parameters.get('id')!r} is invalid "
-                    f"('{'.'.join(map(str, first['loc']))}': {first['msg']}); left out"
-                )
-            except LockerError as e:
-                problems.append(f"{where}: share {call.parameters.get('id')!r}: {e}")
+    records, problems = stored_records(
+        locker, manifests, PROVIDER, SHARE, ShareRecord, lambda call: f"share {call.parameters.get('id')!r}"
+    )
+    stored = [StoredShare(r.value, r.digest, r.run_id) for r in records]
     return Shares(stored, problems)
 
 
