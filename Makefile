@@ -2,17 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
+STAMP := $(VENV)/.installed-dev
 
-.PHONY: setup demo test test-deep lint bench bench-org bench-packet clean lock
+.PHONY: setup setup-demo demo test test-deep lint bench bench-org bench-packet clean lock
 
 # Installs are pinned by constraints.txt; `make lock` is the only thing that moves them.
-$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
+# The demo needs trustctl and its demo extra only (moto, the SCIM server): no browser, no test tools.
+$(DEMO_STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo]'
+	touch $(DEMO_STAMP)
+
+# Tests, lint and the benchmarks add the dev extra, pdftoppm and Chromium (system-deps.sh --test).
+$(STAMP): $(DEMO_STAMP)
+	bash scripts/system-deps.sh --test
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo,dev]'
 	touch $(STAMP)
+
+setup-demo: $(DEMO_STAMP)
 
 setup: $(STAMP)
 
@@ -28,7 +38,7 @@ lock:
 	cp "$$tmp/constraints.txt" constraints.txt; \
 	echo "constraints.txt rewritten: review \`git diff constraints.txt\`, then run make test"
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/trustctl demo --out trustctl-demo
 
 # pytest exits 5 when it collected no tests: a failure, said plainly.

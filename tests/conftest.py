@@ -31,10 +31,10 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A clean moto server for this test; this process's AWS SDK points at it."""
+    """A clean moto server for this test; this process's AWS SDK points at it. Reset before the test
+    only: the next test resets again, so teardown has nothing to wait on."""
     _post(moto_endpoint + "/moto-api/reset")
     yield moto_endpoint
-    _post(moto_endpoint + "/moto-api/reset")
 
 
 def _post(url: str, body: dict[str, object] | None = None) -> None:
