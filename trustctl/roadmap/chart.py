@@ -83,6 +83,6 @@ def timeline_chart(plan: Plan, horizon_months: int) -> str:
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(0, max(horizon_months, max(s.months_to_ready for s in plan.steps)) + 4)
     ax.set_xlabel(f"months from the as-of date (dashed: {horizon_months}-month horizon)")
-    ax.legend(frameon=False, loc="lower right", fontsize=7)
+    ax.legend(frameon=False, loc="upper right", fontsize=7)
     ax.set_title("Timeline of each step", loc="left")
     return figure_to_svg(fig)

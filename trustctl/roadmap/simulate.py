@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from trustctl.roadmap.certifications import CERTIFICATIONS
-from trustctl.roadmap.model import (
+from trustctl.roadmap.timeline import (
     Inputs,
     Plan,
     Timeline,

@@ -125,7 +125,7 @@ class Valuer:
         self.amounts = np.array([d.amount for d in scored], dtype=float)
         self.probabilities = np.array([d.probability for d in scored], dtype=float)
         self.asked = {
-            r: np.array([r in d.requires for d in scored])
+            r: np.flatnonzero([r in d.requires for d in scored])
             for r in sorted({r for d in scored for r in d.requires})
         }
         self.demand = {c: d for c, d in demand.items() if d.deals_per_quarter > 0 and d.average_amount > 0}
@@ -146,8 +146,8 @@ class Valuer:
         """Level of each deal (columns) at its close month plus `slip` (rows: quantiles or draws)."""
         month = self.closes + slip
         total: Any = np.where(month <= self.horizon, 1.0, 0.0)
-        for requirement, asked in self.asked.items():
-            total = total * np.where(asked, level(requirement, month, ready, behaviour), 1.0)
+        for requirement, columns in self.asked.items():  # only the deals that ask for it
+            total[..., columns] *= level(requirement, month[..., columns], ready, behaviour)
         return total
 
     def deal_values(self, ready: dict[str, Ready], behaviour: Behaviour, slip: Any) -> Any:
