@@ -103,9 +103,17 @@ def holdings(
 def decide(
     inputs: Inputs, currency: str, draws: int | None = None
 ) -> tuple[tuple[Plan, ...], Simulation, tuple[str, ...]]:
-    """The candidate roadmaps (the recommended one first), their simulation, and why the first is."""
-    candidates = tuple(Planner(inputs).candidates())
-    return candidates, simulate(inputs, list(candidates), draws), explain(candidates[0], inputs, currency)
+    """The candidate roadmaps (the recommended one first), their simulation, and why the first is. The
+    recommended roadmap has the highest expected net value over the simulated futures (ties: the
+    deterministic order); the candidates come ranked by their deterministic net value."""
+    candidates = Planner(inputs).candidates()
+    simulation = simulate(inputs, candidates, draws)
+    means = [o.mean for o in simulation.candidates]
+    best = max(range(len(candidates)), key=lambda i: (means[i], -i))
+    if best:
+        candidates = [candidates[best], *candidates[:best], *candidates[best + 1 :]]
+        simulation = simulate(inputs, candidates, draws)
+    return tuple(candidates), simulation, explain(candidates[0], inputs, currency)
 
 
 def assemble(

@@ -64,7 +64,8 @@ FORMULAS = (
     "per hire, quarterly access reviews and yearly vendor reviews at the hourly rate)",
     "candidates: the greedy roadmap (highest ROI next, with missing prerequisites, pairs, and the set a "
     "multi-certification deal waits on; stop when none has ROI > 0) and the greedy continuation of each of "
-    "the most valuable first moves; recommended: the highest net value = revenue - step costs - shared costs",
+    "the most valuable first moves, and doing nothing; net value = revenue - step costs - shared costs; "
+    "recommended: the candidate with the highest mean net value over the simulated futures",
 )
 FIRST_MOVES = (
     2  # per first certification, candidates continue its most valuable moves (and the greedy roadmap)
@@ -234,7 +235,8 @@ class Planner:
         by_first: dict[str, list[_State]] = {}
         for s in firsts:
             by_first.setdefault(s.steps[0].certification, []).append(s)
-        chosen = [s for group in by_first.values() for s in group[:FIRST_MOVES]]
+        asked = self.asked()
+        chosen = [s for first, group in by_first.items() if first in asked for s in group[:FIRST_MOVES]]
         ends = [self.greedy(start)] + [self.greedy(_bundle(start, s)) for s in chosen]
         plans: dict[tuple[str, ...], Plan] = {(): self.finish(start)}
         for end in ends:
@@ -255,14 +257,15 @@ class Planner:
         )
         return Plan(state.steps, tuple(skipped), already, shared_costs(state.steps, inputs))
 
+    def asked(self) -> set[str]:
+        """What some deal or recurring demand asks for, what answers it, its prerequisites, and a Type I
+        for a Type II (its bridge)."""
+        requested = {r for d in self.inputs.deals for r in d.requires} | set(self.inputs.demand)
+        found = {s for r in requested for s in (*satisfiers(r), *with_prerequisites(r, set()))}
+        return found | ({"soc2_type1"} if "soc2_type2" in found else set())
+
     def why_not(self, certification: str, state: _State) -> Skipped:
-        asked = {
-            s
-            for d in self.inputs.deals
-            for r in d.requires
-            for s in (*satisfiers(r), *with_prerequisites(r, set()))
-        }
-        if certification not in asked and certification not in self.inputs.demand:
+        if certification not in self.asked():
             return Skipped(certification, "no open deal in the pipeline needs it")
         after = self.simulate(tuple(with_prerequisites(certification, state.available)), state)
         roi, _, revenue = _score(state, after)
@@ -364,5 +367,6 @@ def _bundle(before: _State, after: _State) -> _State:
 
 
 def plan(inputs: Inputs) -> Plan:
-    """The recommended roadmap: the candidate with the highest expected net value."""
+    """The candidate with the highest deterministic net value (the simulation may prefer another:
+    trustctl.roadmap.build.decide)."""
     return Planner(inputs).candidates()[0]

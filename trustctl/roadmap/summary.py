@@ -103,11 +103,18 @@ def sensitivity_summary(roadmap: Roadmap) -> str:
     if sim.nothing_share >= 0.005:
         text += f" In {pct(sim.nothing_share)} of futures no roadmap pays."
     if sim.sensitive_to is not None:
-        text += (
-            f" Most sensitive to {INPUT_NAMES[sim.sensitive_to]} (rank correlation {sim.correlation:+.2f}): "
-            f"{top} first is best in {pct(sim.top_share_low)} of futures where it is in its lowest fifth and "
-            f"{pct(sim.top_share_high)} where it is in its highest."
-        )
+        name = INPUT_NAMES[sim.sensitive_to]
+        if min(sim.top_share_low, sim.top_share_high) >= 0.995:
+            text += (
+                f" Its lead depends most on {name} (rank correlation {sim.correlation:+.2f}), but it stays the "
+                "best start across that input's range."
+            )
+        else:
+            text += (
+                f" Most sensitive to {name} (rank correlation {sim.correlation:+.2f}): {top} first is best in "
+                f"{pct(sim.top_share_low)} of futures where it is in its lowest fifth and "
+                f"{pct(sim.top_share_high)} where it is in its highest."
+            )
     return text
 
 
