@@ -123,6 +123,14 @@ def test_markdown_and_html_outputs(assessed: Path, cli: Cli) -> None:
     assert 'src="http' not in html and 'href="http' not in html  # self-contained: nothing to fetch
 
 
+def test_a_bad_closed_deals_file_is_one_line(project: Path, cli: Cli) -> None:
+    (project / "deals.csv").write_text(DEALS)
+    (project / "closed.csv").write_text(CLOSED + "Oscorp,1000,pending,2026-05-01,soc3,\n")
+    ran = cli("roadmap", "--pipeline", "deals.csv", "--closed-deals", "closed.csv")
+    assert ran.code == 1 and "Traceback" not in ran.stderr
+    assert "closed.csv: row 4: outcome 'pending' is neither won nor lost" in ran.stderr
+
+
 @pytest.mark.parametrize(
     ("csv", "args", "code", "message"),
     [
@@ -132,14 +140,6 @@ def test_markdown_and_html_outputs(assessed: Path, cli: Cli) -> None:
         (DEALS, ["--currency", "EUR"], 1, "costs are in USD, the pipeline in EUR"),
     ],
 )
-def test_a_bad_closed_deals_file_is_one_line(project: Path, cli: Cli) -> None:
-    (project / "deals.csv").write_text(DEALS)
-    (project / "closed.csv").write_text(CLOSED + "Oscorp,1000,pending,2026-05-01,soc3,\n")
-    ran = cli("roadmap", "--pipeline", "deals.csv", "--closed-deals", "closed.csv")
-    assert ran.code == 1 and "Traceback" not in ran.stderr
-    assert "closed.csv: row 4: outcome 'pending' is neither won nor lost" in ran.stderr
-
-
 def test_errors_are_one_line(
     project: Path, cli: Cli, csv: str, args: list[str], code: int, message: str
 ) -> None:

@@ -4,9 +4,10 @@ recurring demand they answer (trustctl.roadmap.value), and choose among candidat
 A step is scheduled as it works: the team fixes its open work items (an item fixed by an earlier step is
 not fixed again), then is free for the next step; the observation window (SOC 2 Type II, opened by a
 Type I report on the roadmap), the internal audit (ISO 27001) and the external audit run on the
-calendar without the team. Candidates: the greedy roadmap (best ROI next, until nothing pays) and the
-greedy continuation of each promising first move; the one with the highest expected net value is
-recommended. The formulas are in FORMULAS, which every output format prints.
+calendar without the team. Candidates: the greedy roadmap (best ROI next, until nothing pays), the
+greedy continuation of each promising first move, and doing nothing, ranked by net value
+(trustctl.roadmap.build.decide recommends the best over the simulated futures). The formulas are in
+FORMULAS, which every output format prints.
 """
 
 from __future__ import annotations
@@ -67,9 +68,8 @@ FORMULAS = (
     "the most valuable first moves, and doing nothing; net value = revenue - step costs - shared costs; "
     "recommended: the candidate with the highest mean net value over the simulated futures",
 )
-FIRST_MOVES = (
-    2  # per first certification, candidates continue its most valuable moves (and the greedy roadmap)
-)
+# Per first certification, candidates continue its most valuable first moves (besides the greedy roadmap).
+FIRST_MOVES = 2
 
 
 @dataclass(frozen=True)
