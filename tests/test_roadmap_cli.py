@@ -16,6 +16,10 @@ from tests.conftest import Ran
 
 Cli = Callable[..., Ran]
 
+CLOSED = """deal,amount,outcome,close_date,requires,loss_reason
+Vandelay,50000,lost,2026-03-31,soc2_type2,no SOC 2 report
+Soylent,70000,won,2026-09-30,soc2_type2,
+"""
 DEALS = """deal,amount,probability,close_date,requires
 Globex,400000,0.6,2028-03-31,soc2_type2
 Umbrella,300000,0.5,2028-06-30,soc2_type2;iso27001
@@ -38,13 +42,28 @@ def assessed(project: Path, cli: Cli) -> Path:
     )  # fmt: skip
     assert ran.code == 0, ran.stderr
     (project / "deals.csv").write_text(DEALS)
+    (project / "closed_deals.csv").write_text(CLOSED)
     return project
 
 
 def test_json_shape_and_the_model_shown(assessed: Path, cli: Cli) -> None:
-    ran = cli("roadmap", "--pipeline", "deals.csv", "--format", "json", "--as-of", "2026-12-01")
+    ran = cli(
+        "roadmap", "--pipeline", "deals.csv", "--closed-deals", "closed_deals.csv", "--format", "json",
+        "--as-of", "2026-12-01",
+    )  # fmt: skip
     assert ran.code == 0, ran.stderr
     data = json.loads(ran.stdout)
+    # Two SOC 2 Type II deals in three quarters (2026-03-31 to the as-of date), one won, one lost for the
+    # report: 2 / (245 days / 91.3125) deals a quarter, win rate (1 + 1) / (1 + 0 + 2).
+    demand = data["assumptions"]["demand"]["soc2_type2"]
+    assert demand["deals_per_quarter"] == pytest.approx(2 / (245 / 91.3125), abs=1e-3)
+    assert demand["win_rate"] == pytest.approx(2 / 3, abs=1e-3) and demand["source"] == "closed_deals.csv"
+    assert all(
+        s["why"] and s["timeline"]["report"] == pytest.approx(s["months_to_ready"], abs=0.05)
+        for s in data["steps"]
+    )
+    assert {"top_choice_share", "most_sensitive_input", "seed"} <= set(data["sensitivity"])
+    assert data["candidates"][0]["order"] == [s["certification"] for s in data["steps"]]
     assert {"currency", "horizon_months", "steps", "not_recommended", "assumptions"} <= set(data)
     assert data["currency"] == "USD" and data["horizon_months"] == 24
     assert data["steps"], data["not_recommended"]
@@ -89,18 +108,27 @@ def test_pdf_holds_the_steps_and_the_chart(assessed: Path, cli: Cli) -> None:
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Recommended sequence" in text and "Cost and expected revenue per step" in text
-    assert "Cumulative timeline" in text and "Sensitivity" in text and "Model" in text
+    assert "Timeline of each step" in text and "Confidence and sensitivity" in text and "Model" in text
     for certification in steps:
         assert certification in text
 
 
 def test_markdown_and_html_outputs(assessed: Path, cli: Cli) -> None:
     ran = cli("roadmap", "--pipeline", "deals.csv", "--format", "markdown", "--as-of", "2026-12-01")
-    assert ran.code == 0 and "## Model" in ran.stdout and "## Sensitivity" in ran.stdout
+    assert ran.code == 0 and "## Model" in ran.stdout and "## Confidence and sensitivity" in ran.stdout
+    assert "## Why this order" in ran.stdout
     ran = cli("roadmap", "--pipeline", "deals.csv", "--format", "html", "--output", "r.html")
     html = (assessed / "r.html").read_text()
     assert ran.code == 0 and html.count("<svg") == 2
     assert 'src="http' not in html and 'href="http' not in html  # self-contained: nothing to fetch
+
+
+def test_a_bad_closed_deals_file_is_one_line(project: Path, cli: Cli) -> None:
+    (project / "deals.csv").write_text(DEALS)
+    (project / "closed.csv").write_text(CLOSED + "Oscorp,1000,pending,2026-05-01,soc3,\n")
+    ran = cli("roadmap", "--pipeline", "deals.csv", "--closed-deals", "closed.csv")
+    assert ran.code == 1 and "Traceback" not in ran.stderr
+    assert "closed.csv: row 4: outcome 'pending' is neither won nor lost" in ran.stderr
 
 
 @pytest.mark.parametrize(

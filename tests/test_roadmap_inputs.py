@@ -1,5 +1,6 @@
 """Roadmap inputs: the pipeline CSV (default columns, Salesforce and HubSpot presets, every bad cell named
-by file and row), costs.toml overrides, holdings in trustctl.toml, and the gap's sharing of work items."""
+by file and row), closed deals as recurring demand, costs.toml overrides, holdings in trustctl.toml, the
+roster's size, and the gap's sharing of work items."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from trustctl.config import HeldCertification, parse_config, render_default_conf
 from trustctl.errors import InputError
 from trustctl.frameworks.loader import get_framework
 from trustctl.frameworks.readiness import ControlState, DocumentState, Readiness, RequirementState
-from trustctl.roadmap.build import holdings
+from trustctl.roadmap.build import holdings, team_from_roster
 from trustctl.roadmap.costs import load_costs
 from trustctl.roadmap.gap import measure
+from trustctl.roadmap.history import estimate, read_history
 from trustctl.roadmap.pipeline_csv import read_pipeline
 
 HEADER = "deal,amount,probability,close_date,requires\n"
@@ -135,3 +137,76 @@ def test_a_control_fixed_for_one_framework_is_one_item_everywhere() -> None:
     assert soc2.items["control:AC-02"].family == "AC"
     assert [r.id for r in soc2.open_requirements({"control:AC-02"})] == ["CC6.1"]
     assert soc2.open_requirements({"control:AC-02", "document:policy@AC-02"}) == []
+
+
+CLOSED = "deal,amount,outcome,close_date,requires,loss_reason\n"
+
+
+def test_closed_deals_estimate_recurring_demand() -> None:
+    history = read_history(
+        CLOSED
+        + "A,40000,lost,2026-03-01,soc2_type2,No SOC 2 report for the security review\n"
+        + "B,60000,won,2026-05-01,SOC 2 Type II;iso27001,\n"
+        + "C,20000,lost,2026-08-01,soc2_type2,budget\n"
+        + "D,80000,closed lost,2026-09-01,iso27001,ISO 27001 certificate required\n",
+        "closed.csv",
+    )
+    assert [d.for_want_of_certification for d in history.deals] == [True, False, False, True]
+    demand = estimate(history, date(2026, 12, 1))
+    quarters = (date(2026, 12, 1) - date(2026, 3, 1)).days / 91.3125  # the file's span up to the as-of date
+    soc2 = demand["soc2_type2"]
+    assert soc2.deals_per_quarter == pytest.approx(3 / quarters, abs=1e-3)
+    assert soc2.average_amount == 40_000
+    # Won 1, lost for another reason 1 (the loss for want of the report does not count): (1 + 1) / (2 + 2).
+    assert soc2.win_rate == 0.5
+    assert demand["iso27001"].win_rate == pytest.approx(2 / 3, abs=1e-3)  # (1 + 1) / (1 + 0 + 2)
+    assert set(demand) == {"soc2_type2", "iso27001"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "closed.csv: the file is empty"),
+        ("deal,amount,close_date,requires\n", "closed.csv: row 1: missing column 'outcome'"),
+        (
+            CLOSED + "A,1,maybe,2026-01-01,soc3,\n",
+            "closed.csv: row 2: outcome 'maybe' is neither won nor lost",
+        ),
+        (CLOSED + "A,lots,won,2026-01-01,soc3,\n", "closed.csv: row 2: amount 'lots' is not a number"),
+        (CLOSED + "A,1,won,2026-01-01,pci,\n", "closed.csv: row 2: unknown certification 'pci'"),
+    ],
+)
+def test_a_bad_closed_deals_file_names_the_row(text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_history(text, "closed.csv")
+    assert message in str(caught.value)
+
+
+def test_the_new_cost_inputs_are_validated(tmp_path: Path) -> None:
+    shipped = load_costs()
+    assert shipped.pen_test.cost == 20_000 and shipped.certifications["hipaa"].assessment == "third_party"
+    assert shipped.hourly_rate_low < shipped.hourly_rate < shipped.hourly_rate_high
+    path = tmp_path / "costs.toml"
+    path.write_text("hourly_rate = 200\n")
+    with pytest.raises(InputError, match="hourly_rate 200 must lie between hourly_rate_low 85"):
+        load_costs(path)
+    path.write_text("[buyers]\ntype1_bridge_acceptance = 1.5\n")
+    with pytest.raises(InputError, match=r"invalid value for 'buyers\.type1_bridge_acceptance'"):
+        load_costs(path)
+    path.write_text("[demand.pci]\ndeals_per_quarter = 1\naverage_amount = 1\nwin_rate = 0.5\n")
+    with pytest.raises(InputError, match="unknown certification pci"):
+        load_costs(path)
+    path.write_text('[certifications.hipaa]\nassessment = "hitrust"\n')
+    with pytest.raises(InputError, match=r"certifications\.hipaa\.assessment"):
+        load_costs(path)
+
+
+def test_the_roster_sizes_the_operating_costs() -> None:
+    people = [
+        {"status": "active", "started_at": "2026-03-01T00:00:00Z"},
+        {"status": "active", "started_at": "2024-01-01T00:00:00Z"},
+        {"status": "terminated", "started_at": "2026-02-01T00:00:00Z"},
+    ]
+    team = team_from_roster(people, date(2026, 12, 1), "hr/roster.csv")
+    assert (team.people, team.hires_per_year, team.source) == (2, 2.0, "hr/roster.csv")
+    assert team_from_roster([{"status": "active"}], date(2026, 12, 1), "r.csv").hires_per_year is None

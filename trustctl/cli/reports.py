@@ -200,6 +200,12 @@ def packet(
 @click.option(
     "--costs", "costs_path", type=click.Path(dir_okay=False, path_type=Path), help="costs.toml overrides."
 )
+@click.option(
+    "--closed-deals",
+    "closed_deals_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Won and lost deals CSV: deal,amount,outcome,close_date,requires,loss_reason (recurring demand).",
+)
 @click.option("--horizon-months", type=click.IntRange(1, 120), default=24, show_default=True)
 @click.option("--currency", default="USD", show_default=True, help="Currency of amounts and costs.")
 @click.option(
@@ -219,6 +225,7 @@ def roadmap(
     preset: str,
     columns: tuple[str, ...],
     costs_path: Path | None,
+    closed_deals_path: Path | None,
     horizon_months: int,
     currency: str,
     as_of: Any,
@@ -226,10 +233,11 @@ def roadmap(
     output: Path | None,
     config_path: Path | None,
 ) -> None:
-    """Which certification to pursue next: ROI per certification from the pipeline's demand, the measured
-    gap, the cost model and prerequisites, as a sequence with its sensitivity and its model shown.
+    """Which certification to pursue next: candidate roadmaps valued on the pipeline's demand (with slips,
+    Type I bridges and recurring demand), the measured gap, the cost model and prerequisites; the
+    recommended one explained step by step, with a seeded Monte Carlo's confidence and its model shown.
 
-    Example: trustctl roadmap --pipeline deals.csv --format pdf --output roadmap.pdf
+    Example: trustctl roadmap --pipeline deals.csv --closed-deals closed_deals.csv --format pdf --output roadmap.pdf
     """
     from trustctl.roadmap import render as roadmap_render
     from trustctl.roadmap.pipeline_csv import parse_columns
@@ -246,6 +254,7 @@ def roadmap(
         horizon_months=horizon_months,
         currency=currency.upper(),
         as_of=as_of.date() if as_of else None,
+        closed_deals_path=closed_deals_path,
     )
     if fmt == "pdf":
         assert output is not None

@@ -168,9 +168,12 @@ def run_demo(out: Path, progress: Progress | None = None, days: int = history.DA
     files["status"].write_text(status_report.as_markdown(readiness), encoding="utf-8")
     (out / "reports" / "status.json").write_text(status_report.as_json(readiness), encoding="utf-8")
     # Which certification Acme should pursue next, from its sales pipeline (as of a fixed date).
-    deals = out / "deals.csv"
+    deals, closed = out / "deals.csv", out / "closed_deals.csv"
     deals.write_bytes(resources.files("trustctl.demo").joinpath("deals.csv").read_bytes())
-    roadmap = pipeline.roadmap(config, deals, as_of=DEMO_PIPELINE_AS_OF, assessed=assessed)
+    closed.write_bytes(resources.files("trustctl.demo").joinpath("closed_deals.csv").read_bytes())
+    roadmap = pipeline.roadmap(
+        config, deals, as_of=DEMO_PIPELINE_AS_OF, assessed=assessed, closed_deals_path=closed
+    )
     files.update(write_roadmap(roadmap, out / "reports", config.organization.name))
     chain = pipeline.leavers(config, assessed)
     files["leavers"] = out / "reports" / "leavers.txt"

@@ -103,20 +103,36 @@ def roadmap(
     currency: str = "USD",
     as_of: date | None = None,
     assessed: Assessment | None = None,
+    closed_deals_path: Path | None = None,
 ) -> Roadmap:
-    """The roadmap: the sales pipeline and costs are read and checked first, then the gap is measured."""
+    """The roadmap: the sales pipeline, closed deals and costs are read and checked first, then the gap is
+    measured; the roster (when configured) sizes the recurring operating costs."""
+    from trustctl.collectors.identity.roster import read_roster
     from trustctl.roadmap import build as roadmap_build
     from trustctl.roadmap.costs import SHIPPED, load_costs
     from trustctl.roadmap.gap import frameworks_needed
+    from trustctl.roadmap.history import load_history
     from trustctl.roadmap.pipeline_csv import load_pipeline
 
     deals = load_pipeline(pipeline_path, preset, columns)
+    history = load_history(closed_deals_path) if closed_deals_path else None
     costs = load_costs(costs_path)
     source = str(costs_path) if costs_path else SHIPPED
     roadmap_build.check_currency(costs, currency, source)
     needed = list(frameworks_needed())
     if assessed is None or any(f not in assessed.readiness for f in needed):
         assessed = assessment(config, needed)
+    team = None
+    identity = config.identity
+    if identity.roster is not None:
+        roster = config.base_dir / identity.roster
+        people = read_roster(
+            roster,
+            {str(k): v for k, v in identity.roster_columns.items()},
+            identity.active_statuses,
+            identity.terminated_statuses,
+        )
+        team = roadmap_build.team_from_roster(people, as_of or assessed.today, str(identity.roster))
     return roadmap_build.assemble(
         deals,
         costs,
@@ -126,6 +142,8 @@ def roadmap(
         currency=currency,
         as_of=as_of or assessed.today,
         costs_source=source,
+        history=history,
+        team=team,
     )
 
 

@@ -1,5 +1,6 @@
-"""The roadmap's cost model: shipped defaults (costs.toml, each figure with its source) overridden item by
-item from the user's file, validated with the file and the dotted key named."""
+"""The roadmap's inputs besides deals and the gap: costs, buyer behaviour, recurring demand and the
+simulation's spreads. Shipped defaults (costs.toml, each figure with its source) are overridden item by
+item from the user's file and validated with the file and the dotted key named."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import math
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from trustctl.controls.catalog import FAMILIES
 from trustctl.errors import InputError
@@ -35,7 +36,73 @@ class CertificationCost(_Model):
     annual_upkeep: float = Field(ge=0, le=MAX_AMOUNT)
     months_to_achieve: float = Field(ge=0, le=MAX_MONTHS)
     observation_months: float = Field(default=0, ge=0, le=MAX_MONTHS)
+    internal_audit_fee: float = Field(default=0, ge=0, le=MAX_AMOUNT)
+    internal_audit_months: float = Field(default=0, ge=0, le=MAX_MONTHS)
+    needs_pen_test: bool = False
+    assessment: Literal["self", "third_party"] | None = None  # HIPAA and FERPA: how a buyer is shown it
+    assessment_fee: float = Field(default=0, ge=0, le=MAX_AMOUNT)
+    assessment_months: float = Field(default=0, ge=0, le=MAX_MONTHS)
     validity_months: int = Field(ge=1, le=MAX_MONTHS)
+
+    @property
+    def third_party(self) -> bool:
+        return self.assessment == "third_party"
+
+    @property
+    def external_fees(self) -> float:
+        """What is paid to others for this certification, once."""
+        return (
+            self.audit_fee + self.tooling + self.internal_audit_fee + (self.assessment_fee * self.third_party)
+        )
+
+    @property
+    def audit_months(self) -> float:
+        """From the external audit's start to the report (a third-party assessment adds its months)."""
+        return self.months_to_achieve + self.assessment_months * self.third_party
+
+
+Probability = Field(ge=0, le=1)
+
+
+class PenTest(_Model):
+    cost: float = Field(ge=0, le=MAX_AMOUNT)
+
+
+class Operations(_Model):
+    people: int = Field(ge=0, le=10_000_000)
+    hires_per_year: float = Field(ge=0, le=10_000_000)
+    training_per_person: float = Field(ge=0, le=MAX_AMOUNT)
+    training_hours_per_person: float = Field(ge=0, le=MAX_HOURS)
+    background_check_per_hire: float = Field(ge=0, le=MAX_AMOUNT)
+    access_review_hours: float = Field(ge=0, le=MAX_HOURS)  # per quarter
+    vendor_review_hours: float = Field(ge=0, le=MAX_HOURS)  # per year
+
+
+class Buyers(_Model):
+    type1_bridge_acceptance: float = Probability
+    in_progress_acceptance: float = Probability
+    in_progress_months: float = Field(ge=0, le=MAX_MONTHS)
+    slip_probability: float = Probability
+    slip_months: float = Field(gt=0, le=MAX_MONTHS)
+    hipaa_self_attestation_acceptance: float = Probability
+
+
+class Demand(_Model):
+    """Deals a quarter that ask for one certification, beyond the open pipeline."""
+
+    deals_per_quarter: float = Field(ge=0, le=1e6)
+    average_amount: float = Field(ge=0, le=MAX_AMOUNT)
+    win_rate: float = Probability
+
+
+class Uncertainty(_Model):
+    draws: int = Field(ge=100, le=100_000)
+    seed: int = Field(ge=0, le=2**63 - 1)
+    probability_spread: float = Field(ge=0, le=1)
+    acceptance_spread: float = Field(ge=0, le=1)
+    cost_spread: float = Field(ge=0, le=1)
+    duration_spread: float = Field(ge=0, le=1)
+    demand_spread: float = Field(ge=0, le=1)
 
 
 def _families(table: dict[str, float]) -> dict[str, float]:
@@ -54,10 +121,36 @@ def _families(table: dict[str, float]) -> dict[str, float]:
 class Costs(_Model):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     hourly_rate: float = Field(gt=0, le=MAX_AMOUNT)
+    hourly_rate_low: float = Field(gt=0, le=MAX_AMOUNT)
+    hourly_rate_high: float = Field(gt=0, le=MAX_AMOUNT)
     team_hours_per_month: float = Field(gt=0, le=MAX_HOURS)
     hours_per_control: dict[str, float]
     hours_per_document: dict[str, float]
     certifications: dict[str, CertificationCost]
+    pen_test: PenTest
+    operations: Operations
+    buyers: Buyers
+    demand: dict[str, Demand] = {}
+    uncertainty: Uncertainty
+
+    @model_validator(mode="after")
+    def _rate_in_range(self) -> Costs:
+        if not self.hourly_rate_low <= self.hourly_rate <= self.hourly_rate_high:
+            raise ValueError(
+                f"hourly_rate {self.hourly_rate:g} must lie between hourly_rate_low {self.hourly_rate_low:g} "
+                f"and hourly_rate_high {self.hourly_rate_high:g}; give all three"
+            )
+        return self
+
+    @field_validator("demand")
+    @classmethod
+    def _known_demand(cls, table: dict[str, Demand]) -> dict[str, Demand]:
+        unknown = sorted(set(table) - set(CERTIFICATION_IDS))
+        if unknown:
+            raise ValueError(
+                f"unknown certification {', '.join(unknown)} (known: {', '.join(CERTIFICATION_IDS)})"
+            )
+        return table
 
     @field_validator("hours_per_control", "hours_per_document")
     @classmethod
@@ -124,6 +217,8 @@ def load_costs(path: Path | None = None) -> Costs:
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        if not where:  # a rule across keys (the hourly rate's range) names its keys itself
+            raise InputError(f"{source}: {first['msg'].removeprefix('Value error, ')}.") from None
         if first["type"] == "extra_forbidden":
             problem = (
                 f"unknown key '{where}'; remove it or check its spelling (see README, Certification roadmap)"

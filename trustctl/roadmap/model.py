@@ -1,8 +1,13 @@
-"""The roadmap model: score each certification on the deals it unlocks against what it costs, pick the best
-next step, re-score the rest given what that step fixed and unlocked, and stop when nothing pays.
+"""The roadmap model: schedule and price certifications one after another, value them by the deals and
+recurring demand they answer (trustctl.roadmap.value), and choose among candidate roadmaps.
 
-Pure functions over deals, costs, the measured gap and holdings; the formulas are in FORMULAS, which
-every output format prints so a reader can check the numbers.
+A step is scheduled as it works: the team fixes its open work items (an item fixed by an earlier step is
+not fixed again), then is free for the next step; the observation window (SOC 2 Type II, opened by a
+Type I report on the roadmap), the internal audit (ISO 27001) and the external audit run on the
+calendar without the team. Candidates: the greedy roadmap (best ROI next, until nothing pays), the
+greedy continuation of each promising first move, and doing nothing, ranked by net value
+(trustctl.roadmap.build.decide recommends the best over the simulated futures). The formulas are in
+FORMULAS, which every output format prints.
 """
 
 from __future__ import annotations
@@ -11,212 +16,319 @@ import itertools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
+
+import numpy as np
 
 from trustctl.roadmap.certifications import CERTIFICATIONS, satisfiers, with_prerequisites
-from trustctl.roadmap.costs import Costs
-from trustctl.roadmap.gap import Gap
 from trustctl.roadmap.pipeline_csv import Deal
+from trustctl.roadmap.timeline import (
+    Inputs,
+    Plan,
+    Skipped,
+    Step,
+    Timeline,
+    ready_of,
+    schedule,
+    shared_costs,
+    step_costs,
+)
+from trustctl.roadmap.value import Behaviour, Ready, Valuer, close_month
 
-MONTH_DAYS = 30.4375  # months are calendar-average months from the as-of date
+__all__ = ["FORMULAS", "Inputs", "Plan", "Planner", "Skipped", "Step", "plan"]
 
 FORMULAS = (
     "close month of a deal = days from the as-of date to its close date / 30.4375 (0 if already past)",
-    "a deal is unlocked when every certification it requires is held or on the roadmap; its unlock month is "
-    "the latest ready month among them (a SOC 2 Type II report also answers a request for Type I)",
-    "expected revenue of a step = sum of amount x probability over the deals it newly unlocks whose close "
-    "month is on or after their unlock month and within the horizon",
-    "remediation hours = fixed hours + sum over open work items (controls failing, erroring or without "
-    "evidence; documents missing or expired) of hours per item by control family; an item fixed by an "
-    "earlier step is not counted again",
-    "months: work starts when the team is free (steps are worked one after another), takes remediation "
-    "hours / team hours per month, then waits for prerequisites, then the observation window, then the "
-    "months to achieve: months to ready = start + work + observation + months to achieve",
-    "cost = audit fee + tooling + remediation hours x hourly rate + annual upkeep x (horizon - months to "
-    "ready) / 12",
-    "ROI = (expected revenue - cost) / cost; payback month = the close month at which the step's unlocked "
-    "deals, in close order, have covered its cost",
-    "sequence: among single certifications (with their missing prerequisites), any two together, and the "
-    "set a multi-certification deal waits on, take the highest ROI (a bundle is scored as a whole, in its "
-    "best order); repeat with what it fixed and unlocked; stop when none has ROI > 0",
+    "remediation hours = fixed hours + hours per open work item by control family (controls failing, "
+    "erroring or without evidence; documents missing or expired); an item fixed by an earlier step is not "
+    "counted again, nor the fixed hours an earlier step on the same framework spent (Type II after Type I "
+    "adds only its extra fixed hours)",
+    "timeline of a step: work starts when the team is free and takes hours / team hours per month; the team "
+    "is then free for the next step, while the calendar runs on: the observation window opens when the work "
+    "is done (for SOC 2 Type II: at the Type I report date if that is earlier), the internal audit and "
+    "management review (ISO 27001) follow the work, then the external audit or assessment: report = max("
+    "work done + internal audit months, observation end, prerequisites' reports) + months to achieve",
+    "a deal closes at its close month, or slips (slip probability) by an exponential number of months "
+    "(mean slip months); at that month each certification it asks for answers at 1 with its report in hand "
+    "(HIPAA self-attested: the share of health buyers who accept that), at the bridge acceptance when a "
+    "Type I report and a running Type II window stand in for Type II, at the in-progress acceptance when "
+    "the report is due within the in-progress months, else 0",
+    "expected revenue = sum of amount x probability x the product of those levels over the deals closing "
+    "within the horizon, plus recurring demand: deals per quarter / 3 x average amount x win rate x the "
+    "months until the horizon it is answered; a step's revenue is what it adds to the steps before it",
+    "payback month = the close month at which the step's deals, in close order, have covered its cost, or "
+    "the month its recurring demand (evenly from its report to the horizon) covers the rest",
+    "cost of a step = audit fee + tooling + internal audit + third-party assessment + remediation hours x "
+    "hourly rate + annual upkeep x (horizon - report month) / 12",
+    "shared costs, once per roadmap: one penetration test a year from the first step whose auditor expects "
+    "one, and operating costs from the first step to the horizon (training per person, a background check "
+    "per hire, quarterly access reviews and yearly vendor reviews at the hourly rate)",
+    "candidates: the greedy roadmap (highest ROI next, with missing prerequisites, pairs, and the set a "
+    "multi-certification deal waits on; stop when none has ROI > 0) and the greedy continuation of each of "
+    "the most valuable first moves, and doing nothing; net value = revenue - step costs - shared costs; "
+    "recommended: the candidate with the highest mean net value over the simulated futures",
 )
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str = "base"
-    cost_factor: float = 1.0
-    probability_factor: float = 1.0
-
-
-SCENARIOS = (
-    Scenario(),
-    Scenario("costs +30%", 1.3, 1.0),
-    Scenario("costs -30%", 0.7, 1.0),
-    Scenario("probabilities +20%", 1.0, 1.2),
-    Scenario("probabilities -20%", 1.0, 0.8),
-    Scenario("costs +30%, probabilities -20%", 1.3, 0.8),
-    Scenario("costs -30%, probabilities +20%", 0.7, 1.2),
-)
-
-
-@dataclass(frozen=True)
-class Inputs:
-    deals: tuple[Deal, ...]
-    costs: Costs
-    gaps: dict[str, Gap]
-    held: dict[str, date]  # certification -> held until
-    horizon_months: int
-    as_of: date
-
-
-@dataclass(frozen=True)
-class Step:
-    order: int
-    certification: str
-    framework: str
-    expected_revenue: float
-    cost: float
-    audit_fee: float
-    tooling: float
-    remediation: float
-    upkeep: float
-    remediation_hours: float
-    roi: float | None  # None: nothing to pay for
-    payback_months: float | None  # None: not paid back within the horizon
-    starts_month: float
-    work_done_month: float
-    months_to_ready: float
-    unlocks_deals: tuple[str, ...]
-    requirements_to_fix: int
-    controls_to_fix: int
-    documents_missing: int
-    fixes: frozenset[str] = field(default=frozenset(), repr=False)
-    bundled_with: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Skipped:
-    certification: str
-    reason: str
-    expected_revenue: float | None = None
-    cost: float | None = None
-    roi: float | None = None
-
-
-@dataclass(frozen=True)
-class Plan:
-    scenario: Scenario
-    steps: tuple[Step, ...]
-    not_recommended: tuple[Skipped, ...]
-    already_unlocked: tuple[str, ...]  # deals the held certifications answer
+# Per first certification, candidates continue its most valuable first moves (besides the greedy roadmap).
+FIRST_MOVES = 2
 
 
 @dataclass(frozen=True)
 class _State:
-    available: dict[str, float]  # certification -> ready month (held: 0)
+    timelines: dict[str, Timeline]  # on the roadmap
+    held: frozenset[str]
     fixed: frozenset[str]
     team_free: float
     steps: tuple[Step, ...]
+    value: float  # expected revenue of the deals and demand answered so far
+    scoped: dict[str, float] = field(default_factory=dict)  # framework -> fixed hours already spent on it
+
+    @property
+    def available(self) -> set[str]:
+        return set(self.timelines) | set(self.held)
 
 
-def close_month(deal: Deal, as_of: date) -> float:
-    return max(0.0, (deal.close_date - as_of).days / MONTH_DAYS)
+class Planner:
+    """The deterministic model over one set of inputs, with its valuations cached."""
+
+    def __init__(self, inputs: Inputs):
+        self.inputs = inputs
+        self.valuer = Valuer(inputs.deals, inputs.as_of, inputs.horizon_months, inputs.demand)
+        self.behaviour = Behaviour.of(inputs.costs.buyers)
+        self._cache: dict[tuple[Any, ...], tuple[Any, dict[str, float]]] = {}
+        held = frozenset(c for c, until in inputs.held.items() if until >= inputs.as_of)
+        self.initial = _State({}, held, frozenset(), 0.0, (), 0.0)
+        self.initial = replace(self.initial, value=self.total(self.initial))
+
+    def ready(self, state: _State) -> dict[str, Ready]:
+        return {c: ready_of(c, state.timelines, set(state.held), self.inputs) for c in state.available}
+
+    def values(self, state: _State) -> tuple[Any, dict[str, float]]:
+        ready = self.ready(state)
+        key = tuple(
+            sorted(
+                (c, float(r.month), None if r.bridge is None else float(r.bridge)) for c, r in ready.items()
+            )
+        )
+        if key not in self._cache:
+            self._cache[key] = self.valuer.expected(ready, self.behaviour)
+        return self._cache[key]
+
+    def total(self, state: _State) -> float:
+        per_deal, recurring = self.values(state)
+        return float(np.sum(per_deal)) + sum(recurring.values())
+
+    def step(self, certification: str, state: _State) -> _State:
+        """Schedule and price one certification after everything in `state`."""
+        inputs = self.inputs
+        spec = CERTIFICATIONS[certification]
+        price = inputs.costs.certifications[certification]
+        gap = inputs.gaps[certification]
+        open_items = gap.open_items(set(state.fixed))
+        # Scoping, the system description and auditor liaison for a framework are done once: Type II after
+        # Type I only adds what Type II needs beyond them.
+        fixed_hours = max(0.0, price.fixed_hours - state.scoped.get(spec.framework, 0.0))
+        hours = fixed_hours + sum(
+            inputs.costs.control_hours(i.family)
+            if i.kind == "control"
+            else inputs.costs.document_hours(i.family)
+            for i in open_items
+        )
+        reports = {c: t.ready for c, t in state.timelines.items()}
+        prerequisites = max([0.0, *(reports.get(p, 0.0) for p in spec.prerequisites)])
+        type1 = reports.get("soc2_type1") if certification == "soc2_type2" else None
+        t = schedule(price, hours, state.team_free, inputs.costs.team_hours_per_month, prerequisites, type1)
+        parts = step_costs(price, hours, inputs.costs.hourly_rate, t.ready, inputs.horizon_months)
+        cost = float(sum(parts.values()))
+        after = replace(state, timelines={**state.timelines, certification: t})
+        before_deals, before_recurring = self.values(state)
+        after_deals, after_recurring = self.values(after)
+        gained = after_deals - before_deals
+        recurring = sum(after_recurring.values()) - sum(before_recurring.values())
+        revenue = float(np.sum(gained)) + recurring
+        unlocked = [
+            (self.valuer.deals[i], float(g))
+            for i in range(len(gained))
+            if (g := gained[i]) > 0.005 * max(1.0, self.valuer.weights[i])
+        ]
+        step = Step(
+            order=len(state.steps) + 1,
+            certification=certification,
+            framework=spec.framework,
+            expected_revenue=revenue,
+            cost=cost,
+            audit_fee=float(parts["audit_fee"]),
+            tooling=float(parts["tooling"]),
+            remediation=float(parts["remediation"]),
+            upkeep=float(parts["upkeep"]),
+            remediation_hours=hours,
+            roi=None if cost == 0 else (revenue - cost) / cost,
+            payback_months=_payback(
+                unlocked, inputs.as_of, cost, recurring, float(t.ready), float(inputs.horizon_months)
+            ),
+            starts_month=state.team_free,
+            work_done_month=float(t.work_done),
+            months_to_ready=float(t.ready),
+            unlocks_deals=tuple(d.name for d, _ in unlocked),
+            requirements_to_fix=len(gap.open_requirements(set(state.fixed))),
+            controls_to_fix=sum(i.kind == "control" for i in open_items),
+            documents_missing=sum(i.kind == "document" for i in open_items),
+            fixes=frozenset(i.key for i in open_items),
+            observation_start=None if t.observation_start is None else float(t.observation_start),
+            observation_end=None if t.observation_end is None else float(t.observation_end),
+            audit_start=float(t.audit_start),
+            internal_audit=float(parts["internal_audit"]),
+            assessment=float(parts["assessment"]),
+            recurring_revenue=recurring,
+        )
+        return replace(
+            after,
+            fixed=state.fixed | step.fixes,
+            scoped={
+                **state.scoped,
+                spec.framework: max(price.fixed_hours, state.scoped.get(spec.framework, 0.0)),
+            },
+            team_free=float(t.work_done),
+            steps=(*state.steps, step),
+            value=state.value + revenue,
+        )
+
+    def simulate(self, move: tuple[str, ...], state: _State) -> _State:
+        for certification in move:
+            state = self.step(certification, state)
+        return state
+
+    def moves(self, state: _State) -> list[tuple[str, ...]]:
+        have = state.available
+        remaining = [c for c in CERTIFICATIONS if c not in have]
+        singles = [with_prerequisites(c, have) for c in remaining]
+        bundles = {frozenset(s) for s in singles}
+        bundles |= {frozenset(a) | frozenset(b) for a, b in itertools.combinations(singles, 2)}
+        for deal in self.inputs.deals:
+            # A deal waiting on several certifications: the cheapest way to answer it is one bundle.
+            needed: set[str] = set()
+            for requirement in deal.requires:
+                if not any(s in have for s in satisfiers(requirement)):
+                    needed |= set(with_prerequisites(requirement, have))
+            if len(needed) > 1:
+                bundles.add(frozenset(needed))
+        found = {order for bundle in bundles for order in _orders(set(bundle))}
+        return sorted(found, key=lambda m: (len(m), m))
+
+    def greedy(self, state: _State) -> _State:
+        """Add the highest-ROI move until none has ROI > 0."""
+        while True:
+            best: tuple[tuple[float, float, float], _State] | None = None
+            for move in self.moves(state):
+                after = self.simulate(move, state)
+                score = _score(state, after)
+                if score[0] > 0 and (best is None or score > best[0]):
+                    best = (score, after)
+            if best is None:
+                return state
+            state = _bundle(state, best[1])
+
+    def candidates(self) -> list[Plan]:
+        """The greedy roadmap and the greedy continuation of the most valuable first moves, best first."""
+        start = self.initial
+        firsts = [self.simulate(move, start) for move in self.moves(start)]
+        firsts.sort(key=lambda s: _score(start, s)[1], reverse=True)
+        by_first: dict[str, list[_State]] = {}
+        for s in firsts:
+            by_first.setdefault(s.steps[0].certification, []).append(s)
+        asked = self.asked()
+        chosen = [s for first, group in by_first.items() if first in asked for s in group[:FIRST_MOVES]]
+        ends = [self.greedy(start)] + [self.greedy(_bundle(start, s)) for s in chosen]
+        plans: dict[tuple[str, ...], Plan] = {(): self.finish(start)}
+        for end in ends:
+            plan = self.finish(end)
+            plans.setdefault(plan.order, plan)
+        return sorted(plans.values(), key=lambda p: p.net_value, reverse=True)
+
+    def finish(self, state: _State) -> Plan:
+        inputs = self.inputs
+        skipped = [
+            Skipped(c, f"already held (until {inputs.held[c].isoformat()})")
+            for c in CERTIFICATIONS
+            if c in state.held
+        ]
+        skipped += [self.why_not(c, state) for c in CERTIFICATIONS if c not in state.available]
+        already = tuple(
+            d.name for d, v in zip(self.valuer.deals, self.values(self.initial)[0], strict=True) if v > 0
+        )
+        return Plan(state.steps, tuple(skipped), already, shared_costs(state.steps, inputs))
+
+    def asked(self) -> set[str]:
+        """What some deal or recurring demand asks for, what answers it, its prerequisites, and a Type I
+        for a Type II (its bridge)."""
+        requested = {r for d in self.inputs.deals for r in d.requires} | set(self.inputs.demand)
+        found = {s for r in requested for s in (*satisfiers(r), *with_prerequisites(r, set()))}
+        return found | ({"soc2_type1"} if "soc2_type2" in found else set())
+
+    def why_not(self, certification: str, state: _State) -> Skipped:
+        if certification not in self.asked():
+            return Skipped(certification, "no open deal in the pipeline needs it")
+        after = self.simulate(tuple(with_prerequisites(certification, state.available)), state)
+        roi, _, revenue = _score(state, after)
+        added = after.steps[len(state.steps) :]
+        cost = sum(s.cost for s in added)
+        if revenue <= 0:
+            reason = (
+                f"answers no deal in time (report in month {added[-1].months_to_ready:.1f}): "
+                + self.blocked(certification, after)
+            )
+        else:
+            reason = "expected revenue does not cover its cost within the horizon"
+        return Skipped(certification, reason, revenue, cost, None if roi == math.inf else roi)
+
+    def blocked(self, certification: str, after: _State) -> str:
+        """Why the deals that ask for `certification` bring nothing: counts by cause."""
+        early = late = waiting = answered = 0
+        ready = self.ready(after)
+        for deal in self.inputs.deals:
+            if not any(certification in satisfiers(r) for r in deal.requires):
+                continue
+            closes = close_month(deal, self.inputs.as_of)
+            months = [
+                min((float(ready[s].month) for s in satisfiers(r) if s in ready), default=None)
+                for r in deal.requires
+            ]
+            if closes > self.inputs.horizon_months:
+                late += 1
+            elif any(m is None for m in months):
+                waiting += 1
+            elif max(m for m in months if m is not None) > closes:
+                early += 1
+            else:
+                answered += 1
+        causes = [
+            f"{early} deal(s) close before then" if early else "",
+            f"{late} close after the {self.inputs.horizon_months}-month horizon" if late else "",
+            f"{waiting} also wait on a certification not on the roadmap" if waiting else "",
+            f"{answered} are answered by another step or holding" if answered else "",
+        ]
+        return "; ".join(c for c in causes if c) or "no deal asks for it"
 
 
-def unlock_month(deal: Deal, available: dict[str, float]) -> float | None:
-    """The month every certification the deal requires is available, or None if one never is."""
-    months = []
-    for requirement in deal.requires:
-        options = [available[s] for s in satisfiers(requirement) if s in available]
-        if not options:
-            return None
-        months.append(min(options))
-    return max(months, default=None)
-
-
-def counted(inputs: Inputs, available: dict[str, float]) -> set[int]:
-    """Indexes of the deals unlocked in time: unlock month <= close month <= horizon."""
-    found = set()
-    for i, deal in enumerate(inputs.deals):
-        month = unlock_month(deal, available)
-        closes = close_month(deal, inputs.as_of)
-        if month is not None and month <= closes <= inputs.horizon_months:
-            found.add(i)
-    return found
-
-
-def expected(deal: Deal, scenario: Scenario) -> float:
-    return deal.amount * min(1.0, deal.probability * scenario.probability_factor)
-
-
-def _roi(revenue: float, cost: float) -> float | None:
-    if cost == 0:
-        return None
-    return (revenue - cost) / cost
-
-
-def _payback(deals: list[Deal], inputs: Inputs, scenario: Scenario, cost: float) -> float | None:
+def _payback(
+    unlocked: list[tuple[Deal, float]],
+    as_of: date,
+    cost: float,
+    recurring: float,
+    ready: float,
+    horizon: float,
+) -> float | None:
+    """The month the step's deals (at their close months), then its recurring demand (evenly from its
+    report to the horizon), have covered its cost."""
     total = 0.0
-    for deal in sorted(deals, key=lambda d: close_month(d, inputs.as_of)):
-        total += expected(deal, scenario)
+    for deal, gained in sorted(unlocked, key=lambda u: close_month(u[0], as_of)):
+        total += gained
         if total >= cost:
-            return close_month(deal, inputs.as_of)
-    return None if cost > 0 else 0.0
-
-
-def _step(certification: str, state: _State, inputs: Inputs, scenario: Scenario) -> tuple[Step, _State]:
-    """Schedule and price one certification after everything in `state`."""
-    spec = CERTIFICATIONS[certification]
-    price = inputs.costs.certifications[certification]
-    gap = inputs.gaps[certification]
-    open_items = gap.open_items(set(state.fixed))
-    hours = price.fixed_hours + sum(
-        inputs.costs.control_hours(i.family) if i.kind == "control" else inputs.costs.document_hours(i.family)
-        for i in open_items
-    )
-    start = state.team_free
-    work_done = start + hours / inputs.costs.team_hours_per_month
-    after_prerequisites = max([work_done, *(state.available.get(p, 0.0) for p in spec.prerequisites)])
-    ready = after_prerequisites + price.observation_months + price.months_to_achieve
-    f = scenario.cost_factor
-    audit, tooling = price.audit_fee * f, price.tooling * f
-    remediation = hours * inputs.costs.hourly_rate * f
-    upkeep = price.annual_upkeep * f * max(0.0, inputs.horizon_months - ready) / 12
-    cost = audit + tooling + remediation + upkeep
-    before = counted(inputs, state.available)
-    available = {**state.available, certification: ready}
-    new = sorted(counted(inputs, available) - before)
-    deals = [inputs.deals[i] for i in new]
-    revenue = sum(expected(d, scenario) for d in deals)
-    step = Step(
-        order=len(state.steps) + 1,
-        certification=certification,
-        framework=spec.framework,
-        expected_revenue=revenue,
-        cost=cost,
-        audit_fee=audit,
-        tooling=tooling,
-        remediation=remediation,
-        upkeep=upkeep,
-        remediation_hours=hours,
-        roi=_roi(revenue, cost),
-        payback_months=_payback(deals, inputs, scenario, cost),
-        starts_month=start,
-        work_done_month=work_done,
-        months_to_ready=ready,
-        unlocks_deals=tuple(d.name for d in deals),
-        requirements_to_fix=len(gap.open_requirements(set(state.fixed))),
-        controls_to_fix=sum(i.kind == "control" for i in open_items),
-        documents_missing=sum(i.kind == "document" for i in open_items),
-        fixes=frozenset(i.key for i in open_items),
-    )
-    return step, _State(available, state.fixed | step.fixes, work_done, (*state.steps, step))
-
-
-def _simulate(move: tuple[str, ...], state: _State, inputs: Inputs, scenario: Scenario) -> _State:
-    for certification in move:
-        _, state = _step(certification, state, inputs, scenario)
-    return state
+            return close_month(deal, as_of)
+    if cost <= 0:
+        return 0.0
+    if recurring > 0 and horizon > ready and total + recurring >= cost:
+        return ready + (cost - total) / recurring * (horizon - ready)
+    return None
 
 
 def _orders(certifications: set[str]) -> list[tuple[str, ...]]:
@@ -234,138 +346,27 @@ def _orders(certifications: set[str]) -> list[tuple[str, ...]]:
     ]
 
 
-def _moves(state: _State, inputs: Inputs, remaining: list[str]) -> list[tuple[str, ...]]:
-    have = set(state.available)
-    singles = [with_prerequisites(c, have) for c in remaining]
-    bundles = {frozenset(s) for s in singles}
-    bundles |= {frozenset(a) | frozenset(b) for a, b in itertools.combinations(singles, 2)}
-    for deal in inputs.deals:
-        # A deal waiting on several certifications: the cheapest way to answer it is one bundle.
-        needed: set[str] = set()
-        for requirement in deal.requires:
-            if not any(s in have for s in satisfiers(requirement)):
-                needed |= set(with_prerequisites(requirement, have))
-        if len(needed) > 1:
-            bundles.add(frozenset(needed))
-    moves = {order for bundle in bundles for order in _orders(set(bundle))}
-    return sorted(moves, key=lambda m: (len(m), m))
-
-
 def _score(before: _State, after: _State) -> tuple[float, float, float]:
     """(ROI, net value, revenue) of the steps `after` added to `before`."""
     added = after.steps[len(before.steps) :]
     revenue = sum(s.expected_revenue for s in added)
     cost = sum(s.cost for s in added)
-    roi = math.inf if cost == 0 and revenue > 0 else (_roi(revenue, cost) or 0.0)
-    return roi, revenue - cost, revenue
+    if cost == 0:
+        return (math.inf if revenue > 0 else 0.0), revenue, revenue
+    return (revenue - cost) / cost, revenue - cost, revenue
 
 
-def _initial(inputs: Inputs) -> _State:
-    held = {c: 0.0 for c, until in inputs.held.items() if until >= inputs.as_of}
-    return _State(held, frozenset(), 0.0, ())
+def _bundle(before: _State, after: _State) -> _State:
+    """`after`, its added steps marked as bundled with each other when a move added several."""
+    added = after.steps[len(before.steps) :]
+    if len(added) < 2:
+        return after
+    names = tuple(s.certification for s in added)
+    marked = tuple(replace(s, bundled_with=tuple(n for n in names if n != s.certification)) for s in added)
+    return replace(after, steps=(*before.steps, *marked))
 
 
-def _blocked(certification: str, after: _State, inputs: Inputs) -> str:
-    """Why the deals that ask for `certification` bring nothing: counts by cause."""
-    early = late = waiting = answered = 0
-    done = counted(inputs, {c: m for c, m in after.available.items() if c != certification})
-    for i, deal in enumerate(inputs.deals):
-        if not any(certification in satisfiers(r) for r in deal.requires):
-            continue
-        month = unlock_month(deal, after.available)
-        if i in done:
-            answered += 1
-        elif month is None:
-            waiting += 1
-        elif close_month(deal, inputs.as_of) > inputs.horizon_months:
-            late += 1
-        elif month > close_month(deal, inputs.as_of):
-            early += 1
-        else:
-            answered += 1
-    causes = [
-        f"{early} deal(s) close before then" if early else "",
-        f"{late} close after the {inputs.horizon_months}-month horizon" if late else "",
-        f"{waiting} also wait on a certification not on the roadmap" if waiting else "",
-        f"{answered} are answered by another step or holding" if answered else "",
-    ]
-    return "; ".join(c for c in causes if c) or "no deal asks for it"
-
-
-def _why_not(certification: str, state: _State, inputs: Inputs, scenario: Scenario) -> Skipped:
-    demanded = {
-        s
-        for deal in inputs.deals
-        for requirement in deal.requires
-        for s in with_prerequisites(requirement, set())
-    } | {s for deal in inputs.deals for r in deal.requires for s in satisfiers(r)}
-    if certification not in demanded:
-        return Skipped(certification, "no open deal in the pipeline needs it")
-    after = _simulate(tuple(with_prerequisites(certification, set(state.available))), state, inputs, scenario)
-    roi, _, revenue = _score(state, after)
-    added = after.steps[len(state.steps) :]
-    cost = sum(s.cost for s in added)
-    ready = added[-1].months_to_ready
-    if revenue == 0:
-        reason = f"unlocks no deal in time (ready in month {ready:.1f}): " + _blocked(
-            certification, after, inputs
-        )
-    else:
-        reason = "expected revenue does not cover its cost within the horizon"
-    return Skipped(certification, reason, revenue, cost, None if roi == math.inf else roi)
-
-
-def plan(inputs: Inputs, scenario: Scenario = Scenario()) -> Plan:
-    """The roadmap under one scenario."""
-    state = _initial(inputs)
-    already = sorted(counted(inputs, state.available))
-    while True:
-        remaining = [c for c in CERTIFICATIONS if c not in state.available]
-        best: tuple[tuple[float, float, float], _State] | None = None
-        for move in _moves(state, inputs, remaining):
-            after = _simulate(move, state, inputs, scenario)
-            score = _score(state, after)
-            if score[0] > 0 and (best is None or score > best[0]):
-                best = (score, after)
-        if best is None:
-            break
-        after = best[1]
-        added = after.steps[len(state.steps) :]
-        if len(added) > 1:
-            names = tuple(s.certification for s in added)
-            added = tuple(
-                replace(s, bundled_with=tuple(n for n in names if n != s.certification)) for s in added
-            )
-            after = replace(after, steps=(*state.steps, *added))
-        state = after
-    skipped = [
-        Skipped(c, f"already held (until {inputs.held[c].isoformat()})")
-        for c in CERTIFICATIONS
-        if c in inputs.held and inputs.held[c] >= inputs.as_of
-    ]
-    skipped += [
-        _why_not(c, state, inputs, scenario)
-        for c in CERTIFICATIONS
-        if c not in state.available and not (c in inputs.held and inputs.held[c] >= inputs.as_of)
-    ]
-    return Plan(scenario, state.steps, tuple(skipped), tuple(inputs.deals[i].name for i in already))
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    scenario: Scenario
-    order: tuple[str, ...]
-    top: str | None
-    flips: bool  # the top choice differs from the base case
-
-
-def sensitivity(inputs: Inputs, base: Plan) -> list[Sensitivity]:
-    """The roadmap's order under each scenario in SCENARIOS, and whether the first step changes."""
-    base_top = base.steps[0].certification if base.steps else None
-    found = []
-    for scenario in SCENARIOS:
-        result = base if scenario == base.scenario else plan(inputs, scenario)
-        order = tuple(s.certification for s in result.steps)
-        top = order[0] if order else None
-        found.append(Sensitivity(scenario, order, top, top != base_top))
-    return found
+def plan(inputs: Inputs) -> Plan:
+    """The candidate with the highest deterministic net value (the simulation may prefer another:
+    trustctl.roadmap.build.decide)."""
+    return Planner(inputs).candidates()[0]

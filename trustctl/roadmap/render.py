@@ -1,12 +1,12 @@
 """The roadmap as JSON, a terminal table, Markdown, HTML (with charts) and PDF. Every format shows the
-model: its formulas, its inputs (costs, holdings, the measured gap) and the sensitivity of the order."""
+recommended roadmap with a sentence per step, its simulated figures beside the deterministic ones, the
+candidates it was chosen from, how confident the choice is, and the model: formulas and every input."""
 
 from __future__ import annotations
 
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -16,128 +16,11 @@ from trustctl.render.templates import render
 from trustctl.roadmap.build import Roadmap
 from trustctl.roadmap.certifications import CERTIFICATIONS
 from trustctl.roadmap.chart import timeline_chart, value_chart
-from trustctl.roadmap.model import FORMULAS, Step
+from trustctl.roadmap.explain import money
+from trustctl.roadmap.model import FORMULAS
+from trustctl.roadmap.summary import order_text, pct, sensitivity_summary, to_dict
 
 FORMATS = ("table", "json", "markdown", "html", "pdf")
-
-
-def _money(value: float) -> float:
-    return round(value, 2)
-
-
-def _opt(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def _step(step: Step) -> dict[str, Any]:
-    return {
-        "order": step.order,
-        "certification": step.certification,
-        "name": CERTIFICATIONS[step.certification].name,
-        "framework": step.framework,
-        "expected_revenue": _money(step.expected_revenue),
-        "cost": _money(step.cost),
-        "roi": _opt(step.roi, 3),
-        "payback_months": _opt(step.payback_months, 1),
-        "months_to_ready": round(step.months_to_ready, 1),
-        "starts_month": round(step.starts_month, 1),
-        "unlocks_deals": list(step.unlocks_deals),
-        "requirements_to_fix": step.requirements_to_fix,
-        "controls_to_fix": step.controls_to_fix,
-        "documents_missing": step.documents_missing,
-        "remediation_hours": round(step.remediation_hours, 1),
-        "cost_breakdown": {
-            "audit_fee": _money(step.audit_fee),
-            "tooling": _money(step.tooling),
-            "remediation": _money(step.remediation),
-            "upkeep": _money(step.upkeep),
-        },
-        "bundled_with": list(step.bundled_with),
-    }
-
-
-def sensitivity_summary(roadmap: Roadmap) -> str:
-    base = roadmap.sensitivity[0]
-    flips = [s for s in roadmap.sensitivity if s.flips]
-    if not flips:
-        top = base.top or "nothing"
-        return f"The top choice ({top}) holds under costs +-30 % and probabilities +-20 %."
-    described = "; ".join(f"{s.scenario.name}: {s.top or 'nothing'}" for s in flips)
-    return f"The top choice ({base.top or 'nothing'}) flips: {described}."
-
-
-def to_dict(roadmap: Roadmap) -> dict[str, Any]:
-    plan, costs, pipeline = roadmap.plan, roadmap.costs, roadmap.pipeline
-    return {
-        "currency": roadmap.currency,
-        "horizon_months": roadmap.inputs.horizon_months,
-        "as_of": roadmap.inputs.as_of.isoformat(),
-        "steps": [_step(s) for s in plan.steps],
-        "not_recommended": [
-            {
-                "certification": s.certification,
-                "reason": s.reason,
-                "expected_revenue": _opt(s.expected_revenue, 2),
-                "cost": _opt(s.cost, 2),
-                "roi": _opt(s.roi, 3),
-            }
-            for s in plan.not_recommended
-        ],
-        "already_unlocked_deals": list(plan.already_unlocked),
-        "sensitivity": {
-            "summary": sensitivity_summary(roadmap),
-            "top_choice_flips": any(s.flips for s in roadmap.sensitivity),
-            "scenarios": [
-                {
-                    "name": s.scenario.name,
-                    "cost_factor": s.scenario.cost_factor,
-                    "probability_factor": s.scenario.probability_factor,
-                    "order": list(s.order),
-                    "top": s.top,
-                    "flips": s.flips,
-                }
-                for s in roadmap.sensitivity
-            ],
-        },
-        "assumptions": {
-            "formulas": list(FORMULAS),
-            "pipeline": {
-                "file": pipeline.source,
-                "deals": len(pipeline.deals),
-                "skipped_closed": pipeline.skipped_closed,
-                "without_requirements": pipeline.without_requirements,
-            },
-            "holdings": {c: until.isoformat() for c, until in roadmap.inputs.held.items()},
-            "costs": {
-                "source": roadmap.costs_source,
-                "hourly_rate": costs.hourly_rate,
-                "team_hours_per_month": costs.team_hours_per_month,
-                "hours_per_control": costs.hours_per_control,
-                "hours_per_document": costs.hours_per_document,
-                "certifications": {c: p.model_dump() for c, p in costs.certifications.items()},
-            },
-            "prerequisites": {
-                c.id: list(c.prerequisites) for c in CERTIFICATIONS.values() if c.prerequisites
-            },
-            "also_satisfies": {
-                c.id: list(c.also_satisfies) for c in CERTIFICATIONS.values() if c.also_satisfies
-            },
-            "measured_gap": {
-                c: {
-                    "framework": g.framework,
-                    "requirements_to_fix": len(g.requirements),
-                    "controls": sorted(
-                        i.key.split(":", 1)[1] for i in g.items.values() if i.kind == "control"
-                    ),
-                    "documents": sorted(
-                        i.key.split(":", 1)[1] for i in g.items.values() if i.kind == "document"
-                    ),
-                }
-                for c, g in roadmap.gaps.items()
-            },
-            "notes": list(roadmap.notes),
-        },
-    }
 
 
 def as_json(roadmap: Roadmap) -> str:
@@ -157,24 +40,34 @@ def _fmt_month(value: float | None) -> str:
 
 
 def _rows(roadmap: Roadmap) -> list[list[str]]:
-    cur = roadmap.currency
-    return [
-        [
-            str(s.order),
-            s.certification + (f" (with {', '.join(s.bundled_with)})" if s.bundled_with else ""),
-            _fmt_money(s.expected_revenue, cur),
-            _fmt_money(s.cost, cur),
-            _fmt_roi(s.roi),
-            _fmt_month(s.payback_months),
-            f"month {s.months_to_ready:.1f}",
-            f"{s.requirements_to_fix} req, {s.controls_to_fix} ctl, {s.documents_missing} doc",
-            ", ".join(s.unlocks_deals) or "-",
-        ]
-        for s in roadmap.plan.steps
-    ]
+    cur, sim = roadmap.currency, roadmap.simulation
+    rows = []
+    for i, s in enumerate(roadmap.plan.steps):
+        simulated = sim.steps[i] if i < len(sim.steps) else None
+        rows.append(
+            [
+                str(s.order),
+                s.certification + (f" (with {', '.join(s.bundled_with)})" if s.bundled_with else ""),
+                _fmt_money(s.expected_revenue, cur),
+                _fmt_money(s.cost, cur),
+                _fmt_roi(s.roi),
+                _fmt_month(s.payback_months),
+                f"month {s.months_to_ready:.1f}",
+                "-"
+                if simulated is None
+                else f"{money(simulated.mean_net, cur)} ({money(simulated.p10, cur)} to {money(simulated.p90, cur)})",
+                "-" if simulated is None else pct(simulated.pays_share),
+                f"{s.requirements_to_fix} req, {s.controls_to_fix} ctl, {s.documents_missing} doc",
+                ", ".join(s.unlocks_deals) or "-",
+            ]
+        )
+    return rows
 
 
-HEADERS = ["#", "certification", "expected revenue", "cost", "ROI", "payback", "ready", "to fix", "unlocks"]
+HEADERS = [
+    "#", "certification", "expected revenue", "cost", "ROI", "payback", "report",
+    "simulated net (p10 to p90)", "pays in", "to fix", "unlocks",
+]  # fmt: skip
 
 
 def _title(roadmap: Roadmap) -> str:
@@ -185,7 +78,36 @@ def _title(roadmap: Roadmap) -> str:
     )
 
 
-def as_table(roadmap: Roadmap, *, color: bool = False, width: int = 160) -> str:
+def shared_line(roadmap: Roadmap) -> str:
+    shared, cur = roadmap.plan.shared, roadmap.currency
+    if not roadmap.plan.steps:
+        return "No shared costs: nothing is recommended."
+    return (
+        f"Shared costs: {shared.pen_tests} penetration test(s) {money(shared.pen_test, cur)}, operating costs "
+        f"{money(shared.operations, cur)} ({money(shared.operations_per_year, cur)} a year); net value of the "
+        f"roadmap {money(roadmap.plan.net_value, cur)}."
+    )
+
+
+def candidate_rows(roadmap: Roadmap, limit: int = 8) -> list[list[str]]:
+    cur = roadmap.currency
+    outcomes = {o.order: o for o in roadmap.simulation.candidates}
+    return [
+        [
+            order_text(c.order),
+            money(c.net_value, cur),
+            money(outcomes[c.order].mean, cur),
+            f"{money(outcomes[c.order].p10, cur)} to {money(outcomes[c.order].p90, cur)}",
+            pct(outcomes[c.order].best_share),
+        ]
+        for c in roadmap.candidates[:limit]
+    ]
+
+
+CANDIDATE_HEADERS = ["candidate roadmap", "net value", "simulated mean", "p10 to p90", "best in"]
+
+
+def as_table(roadmap: Roadmap, *, color: bool = False, width: int = 180) -> str:
     console = Console(file=io.StringIO(), force_terminal=color, no_color=not color, width=width)
     table = Table(title=_title(roadmap), title_justify="left", expand=True)
     for header in HEADERS:
@@ -194,10 +116,19 @@ def as_table(roadmap: Roadmap, *, color: bool = False, width: int = 160) -> str:
         table.add_row(*row)
     console.print(table)
     if not roadmap.plan.steps:
-        console.print("No certification has a positive ROI on this pipeline.")
+        console.print("No roadmap has a positive expected net value on this pipeline.")
+    for why in roadmap.explanations:
+        console.print(f"- {why}")
+    console.print(shared_line(roadmap))
     for s in roadmap.plan.not_recommended:
         console.print(f"not recommended: {s.certification}: {s.reason}")
     console.print(sensitivity_summary(roadmap))
+    candidates = Table(title="Candidates", title_justify="left", expand=True)
+    for header in CANDIDATE_HEADERS:
+        candidates.add_column(header, overflow="fold")
+    for row in candidate_rows(roadmap):
+        candidates.add_row(*row)
+    console.print(candidates)
     console.print("Model (--format markdown or html shows every input):")
     for formula in FORMULAS:
         console.print(f"  - {formula}")
@@ -206,42 +137,63 @@ def as_table(roadmap: Roadmap, *, color: bool = False, width: int = 160) -> str:
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
 
 
+def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+
+
 def as_markdown(roadmap: Roadmap) -> str:
     data = to_dict(roadmap)
     cur = roadmap.currency
     lines = [f"# {_title(roadmap)}", ""]
-    lines += ["| " + " | ".join(HEADERS) + " |", "|" + " --- |" * len(HEADERS)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows(roadmap)]
+    lines += _md_table(HEADERS, _rows(roadmap))
     if not roadmap.plan.steps:
-        lines += ["", "No certification has a positive ROI on this pipeline."]
+        lines += ["", "No roadmap has a positive expected net value on this pipeline."]
+    lines += ["", "## Why this order", ""] + [f"{i}. {why}" for i, why in enumerate(roadmap.explanations, 1)]
+    lines += ["", shared_line(roadmap)]
     lines += ["", "## Not recommended", ""]
     lines += [f"- **{s.certification}**: {s.reason}" for s in roadmap.plan.not_recommended] or ["- none"]
     if roadmap.plan.already_unlocked:
         lines += ["", f"Already unlocked by held certifications: {', '.join(roadmap.plan.already_unlocked)}."]
-    lines += ["", "## Sensitivity", "", sensitivity_summary(roadmap), ""]
-    lines += ["| scenario | order | top flips |", "| --- | --- | --- |"]
-    lines += [
-        f"| {s['name']} | {' -> '.join(s['order']) or 'nothing'} | {'yes' if s['flips'] else 'no'} |"
-        for s in data["sensitivity"]["scenarios"]
-    ]
+    lines += ["", "## Confidence and sensitivity", "", sensitivity_summary(roadmap), ""]
+    lines += _md_table(CANDIDATE_HEADERS, candidate_rows(roadmap))
     lines += ["", "## Model", ""] + [f"- {f}" for f in FORMULAS]
     costs = roadmap.costs
+    team = data["assumptions"]["team"]
     lines += [
         "",
         "## Inputs",
         "",
-        f"Costs from `{roadmap.costs_source}`: hourly rate {cur} {costs.hourly_rate:,.0f}, "
-        f"team {costs.team_hours_per_month:,.0f} hours/month.",
+        f"Costs from `{roadmap.costs_source}`: hourly rate {cur} {costs.hourly_rate:,.0f} "
+        f"({costs.hourly_rate_low:,.0f} to {costs.hourly_rate_high:,.0f}), team "
+        f"{costs.team_hours_per_month:,.0f} hours/month; one penetration test a year "
+        f"{cur} {costs.pen_test.cost:,.0f}; {team['people']} people and {team['hires_per_year']:g} hires a year "
+        f"(from {team['source']}).",
         "",
-        "| certification | audit fee | tooling | fixed hours | annual upkeep | months to achieve | observation |"
-        " validity | measured gap (requirements, controls, documents) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "Buyers: " + ", ".join(f"{k} {v:g}" for k, v in costs.buyers.model_dump().items()) + ".",
+        "",
+        "Recurring demand: "
+        + (
+            "; ".join(
+                f"{c} {d['deals_per_quarter']:g} deals a quarter of {cur} {d['average_amount']:,.0f}, win rate "
+                f"{d['win_rate']:g} (from {d['source']})"
+                for c, d in data["assumptions"]["demand"].items()
+            )
+            or "none given"
+        )
+        + ".",
+        "",
+        "| certification | audit fee | tooling | internal audit | assessment | fixed hours | annual upkeep |"
+        " audit months | observation | validity | measured gap (requirements, controls, documents) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for c, p in costs.certifications.items():
         gap = data["assumptions"]["measured_gap"][c]
+        assessment = f"{p.assessment} {p.assessment_fee * p.third_party:,.0f}" if p.assessment else "-"
         lines.append(
-            f"| {c} | {p.audit_fee:,.0f} | {p.tooling:,.0f} | {p.fixed_hours:,.0f} | {p.annual_upkeep:,.0f} | "
-            f"{p.months_to_achieve:g} | {p.observation_months:g} | {p.validity_months} | "
+            f"| {c} | {p.audit_fee:,.0f} | {p.tooling:,.0f} | {p.internal_audit_fee:,.0f} "
+            f"({p.internal_audit_months:g} mo) | {assessment} | {p.fixed_hours:,.0f} | {p.annual_upkeep:,.0f} | "
+            f"{p.audit_months:g} | {p.observation_months:g} | {p.validity_months} | "
             f"{gap['requirements_to_fix']}, {len(gap['controls'])}, {len(gap['documents'])} |"
         )
     families = sorted(set(costs.hours_per_control) | set(costs.hours_per_document))
@@ -263,6 +215,9 @@ def as_html(roadmap: Roadmap, organization: str = "") -> str:
         headers=HEADERS,
         rows=_rows(roadmap),
         sensitivity=sensitivity_summary(roadmap),
+        shared=shared_line(roadmap),
+        candidate_headers=CANDIDATE_HEADERS,
+        candidate_rows=candidate_rows(roadmap),
         value_svg=value_chart(roadmap.plan, roadmap.currency),
         timeline_svg=timeline_chart(roadmap.plan, roadmap.inputs.horizon_months),
         costs=roadmap.costs,
