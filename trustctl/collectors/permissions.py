@@ -28,7 +28,12 @@ FILES = "HR roster and IdP exports (files)"
 # The boto3 client names trustctl's runs record whose signing name differs; every other one it records
 # (the collectors' services and companions, sts, organizations) signs as its own name. A test holds this
 # to botocore's models, which take about a second to load and are read only for names outside this set.
-SIGNING_NAMES = {"sso-admin": "sso", "s3control": "s3", "elbv2": "elasticloadbalancing", "efs": "elasticfilesystem"}
+SIGNING_NAMES = {
+    "sso-admin": "sso",
+    "s3control": "s3",
+    "elbv2": "elasticloadbalancing",
+    "efs": "elasticfilesystem",
+}
 SAME_NAME = frozenset(
     {"backup", "cloudtrail", "config", "dynamodb", "ec2", "guardduty", "iam", "identitystore", "kms"}
     | {"organizations", "rds", "s3", "sts"}

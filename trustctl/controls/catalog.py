@@ -54,7 +54,9 @@ def load_catalog() -> Catalog:
     text = resources.files("trustctl.controls").joinpath("catalog.yaml").read_text(encoding="utf-8")
     try:
         # libyaml's loader where installed: the same documents, parsed about ten times faster
-        catalog = Catalog.model_validate(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        catalog = Catalog.model_validate(
+            yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        )
     except ValidationError as e:
         raise TrustctlError(
             f"trustctl/controls/catalog.yaml: invalid control catalog ({e.errors()[0]['msg']})."
