@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-deep lint bench bench-org bench-packet clean lock
+.PHONY: setup demo test test-deep lint bench bench-org bench-packet bench-prowler clean lock
 
 # Installs are pinned by constraints.txt; `make lock` is the only thing that moves them.
 $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
@@ -53,6 +53,10 @@ bench-org: $(STAMP)
 
 bench-packet: $(STAMP)
 	$(BIN)/python bench/packet_scale.py --days 90
+
+# Prowler (pinned, installed once into ~/.cache/trustctl-bench/prowler-venv) against trustctl, one account.
+bench-prowler: $(STAMP)
+	$(BIN)/python bench/vs_prowler.py
 
 clean:
 	rm -rf $(VENV) trustctl-demo .pytest_cache .mypy_cache .ruff_cache
