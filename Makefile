@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: setup setup-demo demo test test-deep lint bench bench-org bench-packet clean lock
+.PHONY: setup setup-demo demo test test-deep lint bench bench-org bench-packet bench-prowler clean lock
 
 # Installs are pinned by constraints.txt; `make lock` is the only thing that moves them.
 # The demo needs trustctl and its demo extra only (moto, the SCIM server): no browser, no test tools.
@@ -63,6 +63,10 @@ bench-org: $(STAMP)
 
 bench-packet: $(STAMP)
 	$(BIN)/python bench/packet_scale.py --days 90
+
+# Prowler (pinned, installed once into ~/.cache/trustctl-bench/prowler-venv) against trustctl, one account.
+bench-prowler: $(STAMP)
+	$(BIN)/python bench/vs_prowler.py
 
 clean:
 	rm -rf $(VENV) trustctl-demo .pytest_cache .mypy_cache .ruff_cache

@@ -342,12 +342,19 @@ def throughput(probe: str, calls: int, workers: int) -> float:
     return calls / (time.perf_counter() - start)
 
 
-def configure(directory: Path, regions: list[str], processes: int = 1, workers: int | None = None) -> Config:
+def configure(
+    directory: Path,
+    regions: list[str],
+    processes: int = 1,
+    workers: int | None = None,
+    org_role: str | None = ORG_ROLE,
+) -> Config:
+    """A trustctl.toml in `directory` for these regions (and the organization role, unless None)."""
     made = pipeline.init(directory, "Bench Org")
     text = made.config.read_text(encoding="utf-8")
     for old, new in (
         ('# regions = ["eu-west-1", "us-east-1"]', f"regions = {json.dumps(regions)}"),
-        ('# org_role = "TrustctlAudit"', f'org_role = "{ORG_ROLE}"'),
+        *([('# org_role = "TrustctlAudit"', f'org_role = "{org_role}"')] if org_role else []),
         ("processes = 1 ", f"processes = {processes} "),
         *([("max_workers = 16 ", f"max_workers = {workers} ")] if workers else []),
     ):

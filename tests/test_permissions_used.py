@@ -61,3 +61,19 @@ def test_gcp_api_export_files_and_identity_sources_are_told_apart() -> None:
     assert used_permissions([_record("gcp", "cloudasset", "ImportExport", "export:a.json")]) == {
         "gcp": (EXPORT_FILES,)
     }
+
+
+def test_signing_names_known_without_botocore_match_its_models() -> None:
+    """The table that spares `check` loading botocore's models agrees with them for every service the
+    collectors (and their companions and the scope calls) record."""
+    import botocore.session
+
+    from trustctl.collectors.aws.runner import default_collectors
+    from trustctl.collectors.permissions import SAME_NAME, SIGNING_NAMES, _signing_name
+
+    recorded = {c.service for c in default_collectors()} | {"sts", "ec2", "organizations"}
+    recorded |= {c.companion for c in default_collectors() if getattr(c, "companion", None)}
+    assert recorded <= set(SIGNING_NAMES) | SAME_NAME, "a collector's service is missing from the table"
+    session = botocore.session.get_session()
+    for service in sorted(set(SIGNING_NAMES) | SAME_NAME):
+        assert _signing_name(service) == session.get_service_model(service).signing_name, service

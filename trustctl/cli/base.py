@@ -5,9 +5,11 @@ errors on stderr; exit codes as in the README."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import click
@@ -17,6 +19,26 @@ from trustctl.errors import (
     EXIT_ERROR,
     TrustctlError,
 )
+
+
+def lazy_module(name: str) -> ModuleType:
+    """The module `name`, executed on its first attribute access rather than now.
+
+    Command modules import what only their bodies use this way, so that registering every command
+    (and `trustctl --help`) does not load pandas, boto3, rich or the report renderers."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module named {name!r}", name=name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    return module
 
 
 class TrustctlGroup(click.Group):

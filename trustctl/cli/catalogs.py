@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from trustctl.cli.base import format_option, main
+from trustctl.cli.base import format_option, lazy_module, main
 from trustctl.console import StderrProgress
-from trustctl.reports import catalog as catalog_report
+
+if TYPE_CHECKING:
+    from trustctl.reports import catalog as catalog_report
+else:
+    catalog_report = lazy_module("trustctl.reports.catalog")
 
 
 @main.group()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from trustctl import pipeline
-from trustctl.cli.base import config_option, main
+from trustctl.cli.base import config_option, lazy_module, main
 from trustctl.console import StderrProgress
 from trustctl.errors import EXIT_EVIDENCE_ERRORS, EXIT_VERIFY_FAILED, UsageError
-from trustctl.reports import catalog as catalog_report
+
+if TYPE_CHECKING:
+    from trustctl.reports import catalog as catalog_report
+else:
+    catalog_report = lazy_module("trustctl.reports.catalog")
 
 
 @main.command()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from trustctl import pipeline
-from trustctl.cli.base import config_option, format_option, main
-from trustctl.reports import catalog as catalog_report
+from trustctl.cli.base import config_option, format_option, lazy_module, main
+
+if TYPE_CHECKING:
+    from trustctl.reports import catalog as catalog_report
+else:
+    catalog_report = lazy_module("trustctl.reports.catalog")
 
 
 @main.group()

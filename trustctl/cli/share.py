@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from trustctl import pipeline
-from trustctl.cli.base import _emit, config_option, format_option, main
+from trustctl.cli.base import _emit, config_option, format_option, lazy_module, main
 from trustctl.errors import UsageError
-from trustctl.trust import share as share_report
+
+if TYPE_CHECKING:
+    from trustctl.trust import share as share_report
+else:
+    share_report = lazy_module("trustctl.trust.share")
 
 
 @main.group("trust-share", invoke_without_command=True)

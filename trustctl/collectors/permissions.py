@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-import botocore.session
-
 from trustctl.collectors.aws.runner import ORGANIZATION_PERMISSIONS, declared_actions, required_permissions
 from trustctl.collectors.gcp.assets import (
     GCP_PERMISSIONS,
@@ -27,10 +25,31 @@ SCIM = "SCIM 2.0 GET /Users (bearer token, read-only)"
 FILES = "HR roster and IdP exports (files)"
 
 
+# The boto3 client names trustctl's runs record whose signing name differs; every other one it records
+# (the collectors' services and companions, sts, organizations) signs as its own name. A test holds this
+# to botocore's models, which take about a second to load and are read only for names outside this set.
+SIGNING_NAMES = {
+    "sso-admin": "sso",
+    "s3control": "s3",
+    "elbv2": "elasticloadbalancing",
+    "efs": "elasticfilesystem",
+}
+SAME_NAME = frozenset(
+    {"backup", "cloudtrail", "config", "dynamodb", "ec2", "guardduty", "iam", "identitystore", "kms"}
+    | {"organizations", "rds", "s3", "sts"}
+)
+
+
 @cache
 def _signing_name(service: str) -> str:
     """The prefix IAM actions of a boto3 client name carry (`sso-admin` signs, and authorizes, as `sso`)."""
+    if service in SIGNING_NAMES:
+        return SIGNING_NAMES[service]
+    if service in SAME_NAME:
+        return service
     try:
+        import botocore.session
+
         return str(botocore.session.get_session().get_service_model(service).signing_name)
     except Exception:  # an unknown service name in an old run: its own name is the best statement
         return service

@@ -53,7 +53,10 @@ class Catalog(BaseModel):
 def load_catalog() -> Catalog:
     text = resources.files("trustctl.controls").joinpath("catalog.yaml").read_text(encoding="utf-8")
     try:
-        catalog = Catalog.model_validate(yaml.safe_load(text))
+        # libyaml's loader where installed: the same documents, parsed about ten times faster
+        catalog = Catalog.model_validate(
+            yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        )
     except ValidationError as e:
         raise TrustctlError(
             f"trustctl/controls/catalog.yaml: invalid control catalog ({e.errors()[0]['msg']})."

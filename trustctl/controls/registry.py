@@ -14,12 +14,13 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trustctl.config import PolicyConfig
 from trustctl.controls.results import Severity
+
+if TYPE_CHECKING:  # pandas loads when a check runs, not when the registry is read (`--help`, catalogs)
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Verdicts:
     not_applicable: str | None = None
 
 
-CheckFunction = Callable[[pd.DataFrame, Context], Verdicts]
+CheckFunction = Callable[["pd.DataFrame", Context], Verdicts]
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def verdicts(
 
     Callable templates receive the row as a named tuple (`row.resource`, `row.name`, ...).
     """
+    import pandas as pd
     ok = ok.reindex(facts.index)
     reasons = [
         _fill(unknown if pd.isna(value) else passed if value else failed, row)
@@ -132,6 +134,8 @@ def judge_rows(
     rows: pd.DataFrame, judge: Callable[[Any], tuple[bool | None, str]], not_applicable: str | None = None
 ) -> Verdicts:
     """Verdicts from a function judging one row (a named tuple) at a time: (ok, reason)."""
+    import pandas as pd
+
     judged = [judge(row) for row in rows.itertuples(index=False)]
     return Verdicts(
         ok=pd.Series([ok for ok, _ in judged], index=rows.index, dtype=object),

@@ -99,13 +99,17 @@ def derive_datastores(tables: dict[str, FactTable], types: tuple[str, ...]) -> F
     stores["tags"] = [t if isinstance(t, dict) else {} for t in stores["tags"]]
     selections, selection_errors = _selections(tables)
     selected_by, detail = [], []
+    # The selections of each account and region, in their order: read once, not filtered per store.
+    by_place: dict[tuple[Any, Any], list[Any]] = {}
+    for s in selections.itertuples(index=False):
+        by_place.setdefault((s.account, s.region), []).append(s)
     for store in stores.itertuples(index=False):
-        here = selections[(selections.account == store.account) & (selections.region == store.region)]
-        unread = [reason for reason in map(_unread, here.itertuples(index=False)) if reason]
+        here = by_place.get((store.account, store.region), [])
+        unread = [reason for reason in map(_unread, here) if reason]
         selected_by.append(
             sorted(
                 str(s.selection)
-                for s in here.itertuples(index=False)
+                for s in here
                 if not _unread(s) and selects(s, str(store.resource), store.tags)
             )
         )

@@ -11,16 +11,19 @@ the checks that need those operations, before the check sees them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest, RequestRecord
 from trustctl.timeutil import parse_iso
+
+if TYPE_CHECKING:  # pandas (and the locker) load when facts are built, not when commands register
+    import pandas as pd
+
+    from trustctl.evidence.locker import Locker
 
 BASE_COLUMNS = ["provider", "account", "region", "resource", "evidence"]
 DETAIL_ERRORS = "detail_errors"
@@ -96,11 +99,13 @@ class Normalizer:
 
 def present(value: Any) -> Any:
     """A fact value, or None where pandas filled a gap (NaN)."""
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """A fact frame with the base columns first, even when there are no rows."""
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=BASE_COLUMNS + [c for c in columns if c not in BASE_COLUMNS])
 
 

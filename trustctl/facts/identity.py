@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from trustctl.facts.base import (
     GLOBAL,
     MEMBERS,
@@ -273,6 +271,8 @@ def _table(
     name: str, rows: list[dict[str, Any]], columns: list[str], src: Sources, systems: set[str]
 ) -> FactTable:
     """A table whose scopes are `systems` (one per system: its results or why there are none)."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=[*BASE, *(c for c in columns if c not in BASE)])
     scopes: list[ScopeKey] = sorted((PROVIDER, system, GLOBAL) for system in systems)
     errors = {

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import boto3
+from typing import TYPE_CHECKING
 
 from trustctl.collectors.aws.calls import call, paginate
 from trustctl.collectors.aws.clients import AssumedSession, ClientFactory, default_region
 from trustctl.collectors.base import Outcome, Response, Scope
+
+if TYPE_CHECKING:
+    import boto3
 
 Record = Callable[[Outcome], None]
 

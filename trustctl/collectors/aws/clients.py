@@ -1,5 +1,9 @@
 """boto3 sessions and clients, with adaptive retries and a guard that refuses any undeclared call.
 
+Retries are for what can succeed when tried again (throttling, 5xx from a busy service, dropped
+connections); an answer that says the request itself cannot succeed (an unknown operation, 404 or
+NotFound, AccessDenied, a validation error) is final on its first attempt (`final_error`).
+
 The guard is defence in depth: collectors only call read operations, and every client trustctl
 creates refuses, before anything is sent, an operation that no collector declares (the same
 declarations `trustctl permissions aws` prints). A name pattern is not enough: `s3:GetObject`,
@@ -12,17 +16,16 @@ import os
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import boto3
-from botocore.config import Config as BotoConfig
-from botocore.exceptions import ProfileNotFound
-
 from trustctl import __version__
-from trustctl.collectors.aws.calls import refuse_empty_document
+from trustctl.collectors.aws.calls import DENIED, THROTTLING, refuse_empty_document
 from trustctl.config import AwsConfig
 from trustctl.errors import ReadOnlyViolation, TrustctlError
+
+if TYPE_CHECKING:  # boto3 loads when a collection starts: `check` and the reports never pay for it
+    import boto3
 
 # Reads that return secret values: refused even if a collector declared one by mistake.
 SECRET_READS = frozenset(
@@ -47,6 +50,74 @@ SECRET_READS = frozenset(
 )
 
 ClientHook = Callable[[Any], None]
+
+# Error codes no retry can change: the request, the caller or the operation is wrong, not the moment.
+FINAL_CODES = DENIED | frozenset(
+    {
+        "InvalidAction",
+        "UnknownOperationException",
+        "UnknownOperation",
+        "NotImplemented",
+        "InvalidParameterValue",
+        "InvalidParameterCombination",
+        "MissingParameter",
+        "ValidationError",
+        "ValidationException",
+        "InvalidRequest",
+        "OptInRequired",
+    }
+)
+# Statuses a retry can change: throttling (429), timeouts (408) and conflicts of the moment (409).
+RETRIABLE_4XX = frozenset({408, 409, 429})
+
+
+def final_error(status: int | None, code: str | None, body: bytes = b"") -> bool:
+    """Whether an error answer cannot succeed on retry, so the first attempt is the last.
+
+    Throttling (by code or 429) is never final: it keeps its adaptive retries. 4xx other than 408,
+    409 and 429 is final (404/NotFound, AccessDenied, validation); so are 501, the codes of
+    FINAL_CODES whatever their status, and a 500 whose body is a web page rather than an API error:
+    an application crashed on the operation (an emulator that lacks it), where AWS's own 500s, which
+    are worth retrying, come in the API's format."""
+    if code in THROTTLING or status == 429:
+        return False
+    if code in FINAL_CODES or status == 501:
+        return True
+    if status == 500 and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return True
+    return status is not None and 400 <= status < 500 and status not in RETRIABLE_4XX
+
+
+class _FinalErrorsFirst:
+    """A botocore retry checker: none for `final_error` answers, otherwise botocore's own decision."""
+
+    def __init__(self, checker: Any) -> None:
+        self._checker = checker
+
+    def is_retryable(self, context: Any) -> bool:
+        response = context.http_response
+        status = getattr(response, "status_code", None)
+        body = getattr(response, "content", b"") if status == 500 else b""
+        if final_error(status, context.get_error_code(), body if isinstance(body, bytes) else b""):
+            return False
+        return bool(self._checker.is_retryable(context))
+
+
+def fail_fast_on_final_errors(client: Any) -> bool:
+    """Make the client's standard/adaptive retry handler skip retries of `final_error` answers.
+
+    botocore exposes no setting for this; its handler is found by the unique id botocore registers it
+    under. Returns whether it was found (tests assert it, so a botocore change cannot pass silently)."""
+    name = client.meta.service_model.service_id.hyphenize()
+    emitter = getattr(client.meta.events, "_emitter", client.meta.events)
+    entry = getattr(emitter, "_unique_id_handlers", {}).get(f"retry-config-{name}")
+    handler = getattr(entry.get("handler") if entry else None, "__self__", None)
+    policy = getattr(handler, "_retry_policy", None)
+    if policy is None or not hasattr(policy, "_retry_checker"):
+        return False
+    if not isinstance(policy._retry_checker, _FinalErrorsFirst):
+        policy._retry_checker = _FinalErrorsFirst(policy._retry_checker)
+    return True
 
 
 def qualified(model: Any) -> str:
@@ -129,6 +200,8 @@ class ClientFactory:
         self._guard = _guard(frozenset(allowed))
         self._lock = threading.Lock()
         self._base: boto3.Session | None = None
+        from botocore.config import Config as BotoConfig
+
         self._botocore_config = BotoConfig(
             retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout,
@@ -139,6 +212,9 @@ class ClientFactory:
     def base_session(self) -> boto3.Session:
         if self._base is not None:
             return self._base
+        import boto3
+        from botocore.exceptions import ProfileNotFound
+
         try:
             self._base = boto3.Session(profile_name=self.settings.profile)
             return self._base
@@ -164,6 +240,7 @@ class ClientFactory:
                 )
             else:
                 client = session.client(service, region_name=region, config=self._botocore_config)
+        fail_fast_on_final_errors(client)
         client.meta.events.register("before-call", self._guard)
         client.meta.events.register("before-parse", refuse_empty_document, unique_id="trustctl-empty-body")
         if service == "s3control":

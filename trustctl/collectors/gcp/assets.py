@@ -12,11 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from google.api_core import exceptions as gexc
-from google.api_core.retry import Retry, if_exception_type
-from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any
 
 from trustctl.collectors.base import (
     EvidenceSink,
@@ -32,6 +28,9 @@ from trustctl.collectors.base import (
 from trustctl.collectors.gcp.exports import normalize_asset, snake
 from trustctl.config import GcpConfig
 from trustctl.evidence.records import Call, CallError
+
+if TYPE_CHECKING:  # the Google client libraries load when GCP is collected, not for `check` or `--help`
+    from google.api_core.retry import Retry
 
 # The resource types the checks read.
 ASSET_TYPES: tuple[str, ...] = (
@@ -57,18 +56,28 @@ SEARCH_IAM_POLICIES = "cloudasset.assets.searchAllIamPolicies"
 GCP_PERMISSIONS: tuple[str, ...] = (LIST_RESOURCE, LIST_IAM_POLICY, SEARCH_IAM_POLICIES)
 # The predefined role granting all of them (on the organization, folder or project in `[gcp] scope`).
 ROLES: tuple[str, ...] = ("roles/cloudasset.viewer",)
-TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.ResourceExhausted)
+
+
+def transient() -> tuple[type[Exception], ...]:
+    """The errors worth retrying: the service is busy or slow, or the quota ran out for now."""
+    from google.api_core import exceptions as gexc
+
+    return (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.ResourceExhausted)
 
 
 def default_retry(timeout: float) -> Retry:
     """Exponential backoff on transient errors, giving up after `timeout` seconds in all."""
+    from google.api_core.retry import Retry, if_exception_type
+
     return Retry(
-        predicate=if_exception_type(*TRANSIENT), initial=0.5, maximum=30.0, multiplier=2.0, timeout=timeout
+        predicate=if_exception_type(*transient()), initial=0.5, maximum=30.0, multiplier=2.0, timeout=timeout
     )
 
 
 def _to_dict(message: Any) -> dict[str, Any]:
     """A proto-plus response as the REST API's JSON (camelCase, enums by name, Struct keys as sent)."""
+    from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
+
     converted: dict[str, Any] = MessageToDict(type(message).pb(message))
     return converted
 
@@ -86,6 +95,8 @@ _REST_PREFIX = re.compile(r"^(?:\d{3} )?[A-Z]+ \S+: ")
 
 def _reason(exc: BaseException | None) -> str:
     """The server's message, without the request line the REST transport prefixes (long, and noise)."""
+    from google.api_core import exceptions as gexc
+
     if isinstance(exc, gexc.RetryError):
         return _reason(exc.cause) if exc.cause else str(exc.message)
     text = str(exc.message) if isinstance(exc, gexc.GoogleAPICallError) else str(exc)
@@ -94,6 +105,8 @@ def _reason(exc: BaseException | None) -> str:
 
 def describe_error(exc: BaseException, operation: str, permission: str, scope: str) -> CallError:
     """What failed, on which scope, and what to grant or do."""
+    from google.api_core import exceptions as gexc
+
     grant = f"grant {permission} on {scope} (roles/cloudasset.viewer; see `trustctl permissions gcp`)"
     if isinstance(exc, gexc.Forbidden):  # PermissionDenied, or a bare HTTP 403 over REST
         return CallError(

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
-
-import httpx2
-from scim2_client.engines.httpx2 import SyncSCIMClient
-from scim2_models import EnterpriseUser, ListResponse, ResourceType, ScimProvider, SearchRequest, User
 
 from trustctl.collectors.base import Failure, Outcome, Response, Scope, now
 from trustctl.config import ScimApp
@@ -21,9 +18,17 @@ from trustctl.evidence.records import Call, CallError
 MAX_PAGES = 10_000
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-PROVIDER = ScimProvider(
-    models=[User, EnterpriseUser], resource_types=[ResourceType.from_resource(User[EnterpriseUser])]
-)
+
+
+@cache
+def _provider() -> Any:
+    """The SCIM models of users. scim2 loads here, on first use: importing it takes seconds of CPU, which
+    every command would otherwise pay (`trustctl --help`, `check`)."""
+    from scim2_models import EnterpriseUser, ResourceType, ScimProvider, User
+
+    return ScimProvider(
+        models=[User, EnterpriseUser], resource_types=[ResourceType.from_resource(User[EnterpriseUser])]
+    )
 
 
 def system(app: ScimApp) -> str:
@@ -64,13 +69,17 @@ def list_users(app: ScimApp) -> Iterator[Outcome]:
             now(),
         )
         return
+    import httpx2
+    from scim2_client.engines.httpx2 import SyncSCIMClient
+    from scim2_models import EnterpriseUser, SearchRequest, User
+
     http = httpx2.Client(
         base_url=app.url.rstrip("/"),
         headers={"Authorization": f"Bearer {token}", "Accept": "application/scim+json"},
         timeout=app.timeout,
         transport=httpx2.HTTPTransport(retries=2),
     )
-    client = SyncSCIMClient(http, provider=PROVIDER)
+    client = SyncSCIMClient(http, provider=_provider())
     start, page = 1, 1
     try:
         while page <= MAX_PAGES:
@@ -114,6 +123,8 @@ def _problem(data: dict[str, Any]) -> str | None:
 
 
 def _as_json(listed: Any) -> dict[str, Any]:
+    from scim2_models import ListResponse
+
     if isinstance(listed, ListResponse):
         dumped: dict[str, Any] = listed.model_dump(mode="json", by_alias=True, exclude_none=True)
         return dumped

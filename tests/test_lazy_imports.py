@@ -1,0 +1,42 @@
+"""Registering the commands (and `trustctl --help`) imports none of the heavy libraries: each loads where
+it is used. No timings: what is imported is the property, measured in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("pandas", "numpy", "boto3", "botocore", "scim2_client", "scim2_models", "jinja2", "yaml")
+HEAVY += ("google.api_core", "cryptography", "weasyprint")
+
+
+def _loaded(code: str) -> list[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_the_command_line_registers_without_heavy_imports() -> None:
+    assert _loaded("import trustctl.cli") == []
+
+
+def test_help_prints_every_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "trustctl.cli", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for command in ("collect", "check", "controls", "trust-share"):
+        assert command in out
+
+
+def test_pipeline_names_load_on_first_use_and_keep_their_meaning() -> None:
+    code = (
+        "import sys\n"
+        "from trustctl import pipeline\n"
+        "import trustctl.pipeline.assess\n"  # importing the submodule must not hide the function
+        "assert callable(pipeline.assess) and pipeline.assess.__name__ == 'assess'\n"
+        "assert pipeline.check_report.__module__ == 'trustctl.pipeline.assess'\n"
+        "assert set(pipeline.__all__) == set(pipeline._WHERE)\n"
+        "for name in pipeline.__all__:\n"
+        "    assert getattr(pipeline, name) is getattr(sys.modules[f'trustctl.pipeline.{pipeline._WHERE[name]}'], name)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
