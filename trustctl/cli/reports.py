@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from trustctl.console import stage_printer
 from trustctl.controls.results import Severity
 from trustctl.errors import EXIT_FAILING, UsageError
 from trustctl.reports.check_report import FailOn, exit_code
-from trustctl.reports.formats import FORMATS
+from trustctl.reports.formats import FORMATS, LOCATED, inventory
 from trustctl.reports.formats.table import render as render_table
 from trustctl.reports.leavers import as_json as leaver_json
 from trustctl.reports.leavers import as_table as leaver_table
@@ -36,12 +37,25 @@ from trustctl.reports.leavers import as_table as leaver_table
     show_default=True,
     help="Report and gate only results of this severity or higher.",
 )
-@click.option("--baseline", help="A run id or a JSON report: show only results new or changed since then.")
+@click.option(
+    "--baseline",
+    help="A run id (the state as of that run, every provider) or a previous JSON report: report and gate only "
+    "results new or changed since then; resolved findings are listed.",
+)
 @click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
 @click.option(
     "--framework", help="Only results that evidence this framework's in-scope requirements (e.g. soc2)."
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file.")
+@click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(inventory.DEFAULT_PATH),
+    show_default=True,
+    help="With sarif or gitlab-sast: also write the resource inventory the findings point at (one line per "
+    "resource), here, relative to the repository root CI uploads from.",
+)
 @config_option
 def check(
     framework: str | None,
@@ -51,11 +65,13 @@ def check(
     baseline: str | None,
     run_id: str | None,
     output: Path | None,
+    inventory_path: Path,
     config_path: Path | None,
 ) -> None:
     """Evaluate the latest run and report failing resources; exit 4 at the --fail-on threshold.
 
     Example: trustctl check --format sarif --output trustctl.sarif --fail-on fail --min-severity high
+             trustctl check --format markdown --baseline check-main.json
     """
     config = pipeline.load(config_path)
     report = pipeline.check_report(
@@ -63,6 +79,9 @@ def check(
     )
     if fmt == "table" and output is None:
         text = render_table(report, color=sys.stdout.isatty())
+    elif fmt in LOCATED:
+        text = LOCATED[fmt](report, Path(os.path.relpath(inventory_path.absolute())).as_posix())
+        _emit(inventory.render(report), inventory_path)
     else:
         text = FORMATS[fmt](report)
     _emit(text, output, f" ({', '.join(f'{n} {s}' for s, n in report.summary.items())})")
