@@ -31,7 +31,7 @@ def _time(iso: str) -> str:
     return iso.replace("Z", "")[:19]
 
 
-def _vulnerability(report: CheckReport, r: Result, lines: dict[str, int], uri: str) -> dict[str, Any]:
+def _vulnerability(report: CheckReport, r: Result, line: inventory.Lines, uri: str) -> dict[str, Any]:
     spec = report.checks.get(r.check)
     title = spec.title if spec else r.check
     found: dict[str, Any] = {
@@ -39,7 +39,7 @@ def _vulnerability(report: CheckReport, r: Result, lines: dict[str, int], uri: s
         "name": f"{title} ({r.check})",
         "description": r.reason,
         "severity": SEVERITY[r.severity],
-        "location": {"file": uri, "start_line": lines.get(inventory.line_text(r), 1)},
+        "location": {"file": uri, "start_line": line(r)},
         "identifiers": [
             {"type": "trustctl_check", "name": r.check, "value": r.check, "url": HELP_URI},
             {"type": "trustctl_control", "name": f"Control {r.control}", "value": r.control},
@@ -58,7 +58,7 @@ def _vulnerability(report: CheckReport, r: Result, lines: dict[str, int], uri: s
 
 
 def render(report: CheckReport, inventory_uri: str = inventory.DEFAULT_PATH) -> str:
-    lines = inventory.line_numbers(report)
+    line = inventory.Lines(report)
     findings = [r for r in report.all_findings() if r.status is Status.FAIL]
     errors = [r for r in report.current if r.status is Status.ERROR]
     messages = [
@@ -84,6 +84,6 @@ def render(report: CheckReport, inventory_uri: str = inventory.DEFAULT_PATH) -> 
             "status": "failure" if errors or report.collection_errors else "success",
             "messages": messages,
         },
-        "vulnerabilities": [_vulnerability(report, r, lines, inventory_uri) for r in findings],
+        "vulnerabilities": [_vulnerability(report, r, line, inventory_uri) for r in findings],
     }
     return json.dumps(data, indent=2) + "\n"

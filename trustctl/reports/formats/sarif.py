@@ -57,11 +57,10 @@ class _Locator:
 
     def __init__(self, report: CheckReport, uri: str) -> None:
         self.uri = uri
-        self.lines = inventory.line_numbers(report)
+        self.line = inventory.Lines(report)
 
     def __call__(self, r: Result) -> dict[str, Any]:
-        # A resource resolved since the baseline may be gone from the inventory: its header line then.
-        line = self.lines.get(inventory.line_text(r), 1)
+        line = self.line(r)  # a resource gone since the baseline: the first line
         return {
             "physicalLocation": {
                 "artifactLocation": {"uri": self.uri, "uriBaseId": "%SRCROOT%"},
