@@ -160,6 +160,21 @@ def run_action(workspace: Path, temp: Path, inputs: dict[str, str], env: dict[st
     return ran
 
 
+def offline_runner_env(python_bin: Path, tools: Path, home: Path) -> dict[str, str]:
+    """A CI runner's basic environment, with pip kept offline: no package index, and the build backend
+    taken from the environment (setuptools, a dev dependency) instead of an isolated download."""
+    return {
+        "PATH": f"{python_bin}:{tools}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "CI": "true",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",  # pip reads this variable inverted: "0" turns isolation off
+        "NO_GCE_CHECK": "true",
+    }
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo company's repository: its trustctl.toml and locker (two days of history), built once."""
@@ -202,11 +217,7 @@ def ran(workspace: Path, python_bin: Path, tmp_path_factory: pytest.TempPathFact
     assert base.returncode == 0, base.stderr
     summary = home / "step-summary.md"
     summary.touch()
-    env = {
-        "PATH": f"{python_bin}:{tools}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "CI": "true",
+    env = offline_runner_env(python_bin, tools, home) | {
         "GITHUB_ACTIONS": "true",
         "GITHUB_ACTION_PATH": str(ROOT),
         "GITHUB_WORKSPACE": str(workspace),
@@ -219,11 +230,6 @@ def ran(workspace: Path, python_bin: Path, tmp_path_factory: pytest.TempPathFact
         "RUNNER_TEMP": str(temp),
         "RUNNER_OS": "Linux",
         "GH_LOG": str(home / "gh.log"),
-        # Offline: no package index, and the build backend comes from the environment (README explains).
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",  # pip reads this variable inverted: "0" turns isolation off
-        "NO_GCE_CHECK": "true",
     }
     inputs = {
         "collect": "gcp --export assets-a.json assets-b.json",

@@ -82,7 +82,7 @@ def _summary_table(report: CheckReport, groups: list[tuple[tuple[str, Status], l
         if with_baseline:
             row += f" {sum(report.state(r) is not BaselineState.UNCHANGED for r in rows)} |"
         lines.append(row)
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _details(report: CheckReport, check: str, status: Status, rows: list[Result], budget: int) -> tuple[
@@ -120,7 +120,7 @@ def _details(report: CheckReport, check: str, status: Status, rows: list[Result]
     left = len(rows) - shown
     if left:
         lines.append(f"| {'| ' if with_baseline else ''}… {left} more not shown | |")
-    return lines + ["", "</details>", ""], left
+    return [*lines, "", "</details>", ""], left
 
 
 def _capped(items: list[str], most: int = 50) -> list[str]:
