@@ -201,7 +201,7 @@ def test_markdown_with_a_baseline_puts_new_first_and_lists_resolved() -> None:
     assert "**1 new**, 2 updated, 1 unchanged, 2 finding(s) resolved" in text
     block = text[text.index("<code>aws.iam.user_console_mfa</code>") :]
     assert block.index(ALICE) < block.index(BOB)
-    assert "| **new** | `" + ALICE in block and "| unchanged | `" + BOB in block
+    assert "| **new** | `" + ALICE + "` \\| reason |" in block and "| unchanged | `" + BOB in block
     assert "### Resolved since the baseline (2)" in text
     assert f"`aws.iam.user_console_mfa` `{CAROL}`: was fail, no longer evaluated" in text
 

@@ -85,6 +85,15 @@ def _summary_table(report: CheckReport, groups: list[tuple[tuple[str, Status], l
     return [*lines, ""]
 
 
+def _finding(r: Result) -> str:
+    """The reason, which names its resource (shown as code there), or the resource and then the reason."""
+    resource = f"`{_cell(r.resource)}`"
+    if r.resource and r.resource in r.reason:
+        before, after = r.reason.split(r.resource, 1)
+        return f"{_cell(before)}{resource}{_cell(after)}"
+    return f"{resource}: {_cell(r.reason)}"
+
+
 def _details(report: CheckReport, check: str, status: Status, rows: list[Result], budget: int) -> tuple[
     list[str], int
 ]:
@@ -102,15 +111,15 @@ def _details(report: CheckReport, check: str, status: Status, rows: list[Result]
         "",
     ]
     with_baseline = report.baseline is not None
-    lines += ["| " + ("state | " if with_baseline else "") + "resource | reason |"]
-    lines += ["|" + ("---|" if with_baseline else "") + "---|---|"]
+    lines += ["| " + ("state | " if with_baseline else "") + "finding |"]
+    lines += ["|" + ("---|" if with_baseline else "") + "---|"]
     used = sum(len(line.encode()) + 1 for line in lines) + len("</details>\n\n")
     ordered = sorted(rows, key=lambda r: (report.state(r) is BaselineState.UNCHANGED, r.resource))
     shown = 0
     for r in ordered:
         state = report.state(r)
         cell = f"{'**new**' if state is BaselineState.NEW else state.value} | " if state is not None else ""
-        line = f"| {cell}`{_cell(r.resource)}` | {_cell(r.reason)} |"
+        line = f"| {cell}{_finding(r)} |"
         size = len(line.encode()) + 1
         if used + size > budget:
             break
@@ -119,7 +128,7 @@ def _details(report: CheckReport, check: str, status: Status, rows: list[Result]
         shown += 1
     left = len(rows) - shown
     if left:
-        lines.append(f"| {'| ' if with_baseline else ''}… {left} more not shown | |")
+        lines.append(f"| {'| ' if with_baseline else ''}… {left} more not shown |")
     return [*lines, "", "</details>", ""], left
 
 
