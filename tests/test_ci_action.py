@@ -41,7 +41,7 @@ from trustctl.demo.server import moto_server
 out = Path(sys.argv[1])
 with moto_server(backup_shim=True):
     made, org = set_up_acme(out, datetime.now(UTC).date())
-    history.collect_history(made.config, org, days=2)
+    history.collect_history(made.config, org, days=1)  # one run of AWS, GCP and identity
 """
 
 FAKE_GH = """#!/usr/bin/env bash
@@ -71,7 +71,11 @@ class Ran:
 
 def trustctl(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "trustctl.cli", *args], cwd=cwd, capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "trustctl.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=300,
     )
 
@@ -177,7 +181,7 @@ def offline_runner_env(python_bin: Path, tools: Path, home: Path) -> dict[str, s
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo company's repository: its trustctl.toml and locker (two days of history), built once."""
+    """The demo company's repository: its trustctl.toml and locker (one day of its history), built once."""
     root = tmp_path_factory.mktemp("action") / "repo"
     root.mkdir()
     built = subprocess.run(

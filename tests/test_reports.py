@@ -111,7 +111,9 @@ CAROL = "arn:aws:iam::222222222222:user/carol"
 
 
 def test_each_finding_points_at_its_own_inventory_line() -> None:
-    shown = report(result(), result(resource=ALICE), result(resource=CAROL), result(status=Status.PASS, resource="x"))
+    shown = report(
+        result(), result(resource=ALICE), result(resource=CAROL), result(status=Status.PASS, resource="x")
+    )
     lines = inventory.render(shown).splitlines()
     sarif = json.loads(LOCATED["sarif"](shown, "ci/trustctl-inventory.txt"))
     located = {}
@@ -133,7 +135,8 @@ def test_each_finding_points_at_its_own_inventory_line() -> None:
     )
     assert set(lines) <= set(inventory.render(again).splitlines())
     fingerprints = {
-        r["partialFingerprints"]["trustctlFinding/v1"] for r in json.loads(FORMATS["sarif"](again))["runs"][0]["results"]
+        r["partialFingerprints"]["trustctlFinding/v1"]
+        for r in json.loads(FORMATS["sarif"](again))["runs"][0]["results"]
     }
     assert set(located.values()) < fingerprints
     assert lines[2:] == sorted(lines[2:])
@@ -231,7 +234,9 @@ def test_markdown_escapes_pipes_and_groups_by_check() -> None:
 def test_markdown_of_a_huge_run_stays_under_githubs_limit() -> None:
     reason = "x" * 400
     many = [
-        result(check, resource=f"arn:aws:iam::111111111111:user/u{i:05d}").model_copy(update={"reason": reason})
+        result(check, resource=f"arn:aws:iam::111111111111:user/u{i:05d}").model_copy(
+            update={"reason": reason}
+        )
         for check in ("aws.iam.user_console_mfa", "aws.iam.user_direct_policies", "aws.iam.admin_access")
         for i in range(2000)
     ]
@@ -243,7 +248,9 @@ def test_markdown_of_a_huge_run_stays_under_githubs_limit() -> None:
 
 
 def gitlab_required_schema() -> dict[str, object]:
-    loaded: dict[str, object] = json.loads((ROOT / "tests" / "data" / "gitlab-sast-required.schema.json").read_text())
+    loaded: dict[str, object] = json.loads(
+        (ROOT / "tests" / "data" / "gitlab-sast-required.schema.json").read_text()
+    )
     return loaded
 
 
@@ -302,7 +309,9 @@ def test_min_severity() -> None:
 def test_baseline_keeps_new_and_changed() -> None:
     compared = report(
         *MIXED.current,
-        baseline=baseline_of(result(), result("aws.iam.root_mfa", Status.PASS, "111111111111", Severity.CRITICAL)),
+        baseline=baseline_of(
+            result(), result("aws.iam.root_mfa", Status.PASS, "111111111111", Severity.CRITICAL)
+        ),
     )
     kept = {r.key for r in compared.results}
     assert ("aws.iam.user_console_mfa", BOB) not in kept

@@ -57,11 +57,14 @@ def _providers_and_exports(
     extra = tuple(Path(w) for w in words if w not in PROVIDERS)
     if extra and not exports:
         raise click.BadParameter(
-            f"{str(extra[0])!r} is not one of {', '.join(map(repr, PROVIDERS))}.", param_hint="'[PROVIDERS]...'"
+            f"{str(extra[0])!r} is not one of {', '.join(map(repr, PROVIDERS))}.",
+            param_hint="'[PROVIDERS]...'",
         )
     for path in extra:
         if path.is_dir():
-            raise click.BadParameter(f"{str(path)!r} is a directory, not an export file.", param_hint="'--export'")
+            raise click.BadParameter(
+                f"{str(path)!r} is a directory, not an export file.", param_hint="'--export'"
+            )
     return tuple(w for w in words if w in PROVIDERS), exports + extra
 
 

@@ -56,6 +56,12 @@ from trustctl.reports.leavers import as_table as leaver_table
     help="With sarif or gitlab-sast: also write the resource inventory the findings point at (one line per "
     "resource), here, relative to the repository root CI uploads from.",
 )
+@click.option(
+    "--also",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the same report in FORMAT to FILE (repeatable): every format from one evaluation.",
+)
 @config_option
 def check(
     framework: str | None,
@@ -66,26 +72,43 @@ def check(
     run_id: str | None,
     output: Path | None,
     inventory_path: Path,
+    also: tuple[str, ...],
     config_path: Path | None,
 ) -> None:
     """Evaluate the latest run and report failing resources; exit 4 at the --fail-on threshold.
 
     Example: trustctl check --format sarif --output trustctl.sarif --fail-on fail --min-severity high
              trustctl check --format markdown --baseline check-main.json
+             trustctl check --format markdown --output check.md --also json=check.json --also sarif=check.sarif
     """
+    extra = [_format_and_file(value) for value in also]
     config = pipeline.load(config_path)
     report = pipeline.check_report(
         config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline, framework=framework
     )
+    uri = Path(os.path.relpath(inventory_path.absolute())).as_posix()
+    if {fmt, *(f for f, _ in extra)} & set(LOCATED):
+        _emit(inventory.render(report), inventory_path)
+    for extra_fmt, path in extra:
+        _emit(LOCATED[extra_fmt](report, uri) if extra_fmt in LOCATED else FORMATS[extra_fmt](report), path)
     if fmt == "table" and output is None:
         text = render_table(report, color=sys.stdout.isatty())
     elif fmt in LOCATED:
-        text = LOCATED[fmt](report, Path(os.path.relpath(inventory_path.absolute())).as_posix())
-        _emit(inventory.render(report), inventory_path)
+        text = LOCATED[fmt](report, uri)
     else:
         text = FORMATS[fmt](report)
     _emit(text, output, f" ({', '.join(f'{n} {s}' for s, n in report.summary.items())})")
     sys.exit(exit_code(report, FailOn(fail_on)))
+
+
+def _format_and_file(value: str) -> tuple[str, Path]:
+    fmt, sep, path = value.partition("=")
+    if not sep or fmt not in FORMATS or not path:
+        raise UsageError(
+            f"--also {value}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)} "
+            "(e.g. --also sarif=trustctl.sarif)."
+        )
+    return fmt, Path(path)
 
 
 @main.command()

@@ -65,7 +65,9 @@ def _latest_by_provider_as_of(locker: Locker, as_of: str) -> dict[str, str]:
         if run_id == as_of:
             return chosen
     locker.find_run(as_of)  # raises NoEvidenceError naming the run
-    raise NoEvidenceError(f"{locker.root}: run {as_of} is not in the locker's chain.", "Run `trustctl verify`.")
+    raise NoEvidenceError(
+        f"{locker.root}: run {as_of} is not in the locker's chain.", "Run `trustctl verify`."
+    )
 
 
 def respond_to_exception(
@@ -204,7 +206,9 @@ def _baseline(config: Config, ref: str, today: date | None) -> Baseline:
         try:
             data = json_loads(path.read_text(encoding="utf-8"))
             fields = set(Result.model_fields)
-            results = [Result.model_validate({k: v for k, v in r.items() if k in fields}) for r in data["results"]]
+            results = [
+                Result.model_validate({k: v for k, v in r.items() if k in fields}) for r in data["results"]
+            ]
             return Baseline(ref, str(data["run"]["id"]), results)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, BoundsError) as e:
             raise InputError(

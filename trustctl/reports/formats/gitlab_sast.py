@@ -22,7 +22,12 @@ SCHEMA = (
     "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/"
     f"v{SCHEMA_VERSION}/dist/sast-report-format.json"
 )
-SEVERITY = {Severity.CRITICAL: "Critical", Severity.HIGH: "High", Severity.MEDIUM: "Medium", Severity.LOW: "Low"}
+SEVERITY = {
+    Severity.CRITICAL: "Critical",
+    Severity.HIGH: "High",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+}
 NAMESPACE = uuid.UUID("5f0e7f9c-2b1d-4c55-9a36-7d0b8e1f4a21")  # trustctl's: ids stable per (check, resource)
 
 
@@ -53,7 +58,11 @@ def _vulnerability(report: CheckReport, r: Result, line: inventory.Lines, uri: s
         found["solution"] = spec.fix
     state = report.state(r)
     if state is not None:
-        found["details"]["baseline_state"] = {"type": "text", "name": "Since the baseline", "value": state.value}
+        found["details"]["baseline_state"] = {
+            "type": "text",
+            "name": "Since the baseline",
+            "value": state.value,
+        }
     return found
 
 

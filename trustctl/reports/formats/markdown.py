@@ -35,6 +35,7 @@ def _fix(report: CheckReport, check: str, status: Status) -> str:
 
 def _groups(report: CheckReport) -> list[tuple[tuple[str, Status], list[Result]]]:
     """Findings by (check, status): groups holding new or updated findings first, then worst first."""
+
     def key(r: Result) -> tuple[str, Status]:
         return r.check, r.status
 
@@ -94,9 +95,9 @@ def _finding(r: Result) -> str:
     return f"{resource}: {_cell(r.reason)}"
 
 
-def _details(report: CheckReport, check: str, status: Status, rows: list[Result], budget: int) -> tuple[
-    list[str], int
-]:
+def _details(
+    report: CheckReport, check: str, status: Status, rows: list[Result], budget: int
+) -> tuple[list[str], int]:
     """The block for one check, and how many of its rows did not fit in `budget` bytes."""
     spec = report.checks.get(check)
     title = f" · {_html(spec.title)}" if spec else ""
