@@ -320,6 +320,11 @@ def test_a_baseline_of_the_reported_run_gives_nothing_new(ran: Ran) -> None:
     data = json.loads(again.stdout)
     assert data["results"] == [] and data["baseline"]["run"] == run_id
     assert data["baseline"]["counts"]["new"] == 0 and data["baseline"]["counts"]["unchanged"] > 300
+    # `check --run` of that run is the same state: AWS and identity results too, not the GCP run's alone.
+    as_of = trustctl("check", "--format", "json", "--fail-on", "none", "--run", run_id, cwd=ran.workspace)
+    results = json.loads(as_of.stdout)["results"]
+    assert {r["provider"] for r in results} >= {"aws", "gcp"}
+    assert len(results) == data["baseline"]["counts"]["unchanged"]
 
 
 def test_the_gate_fails_the_job_without_a_baseline(ran: Ran) -> None:

@@ -42,7 +42,11 @@ from trustctl.reports.leavers import as_table as leaver_table
     help="A run id (the state as of that run, every provider) or a previous JSON report: report and gate only "
     "results new or changed since then; resolved findings are listed.",
 )
-@click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
+@click.option(
+    "--run",
+    "run_id",
+    help="Evaluate the state as of this run (every provider's latest evidence then) instead of the latest.",
+)
 @click.option(
     "--framework", help="Only results that evidence this framework's in-scope requirements (e.g. soc2)."
 )

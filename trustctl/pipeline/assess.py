@@ -137,7 +137,7 @@ def assessment(
     for framework_id in framework_ids or ():
         get_framework(framework_id)  # an unknown id is an error before any work
     locker = open_locker(config)
-    manifest = locker.find_run(run_id) if run_id else latest_evidence(locker)
+    manifest = latest_evidence(locker, as_of=run_id)  # as of a run: what `check` saw then
     evidence = Evidence(locker, manifest)
     facts = build_facts(evidence, tenants=config.tenants)
     if judge_on_evidence_day:
