@@ -340,3 +340,22 @@ def test_the_gate_fails_the_job_without_a_baseline(ran: Ran) -> None:
     assert again.outputs["check"]["exit-code"] == "4"
     assert again.codes[-1] == ("Gate on the fail-on threshold", 4)
     assert "Failing results at or above the threshold" in again.logs["Gate on the fail-on threshold"]
+
+
+def test_a_scheduled_run_builds_and_uploads_the_packet(ran: Ran) -> None:
+    """A scheduled run with the default upload-packet (schedule): the packet is built and handed to the
+    artifact upload; nothing is commented, and with fail-on none the gate passes."""
+    scheduled = run_action(
+        ran.workspace,
+        ran.temp,
+        {"collect": "none", "upload-sarif": "false", "comment-on-pr": "true", "fail-on": "none"},
+        ran.env | {"GITHUB_EVENT_NAME": "schedule", "GITHUB_STEP_SUMMARY": str(ran.temp / "cron.md")},
+    )
+    assert [code for _, code in scheduled.codes if code] == [-1], scheduled.logs  # the SARIF upload only
+    packet = Path(scheduled.outputs["packet"]["packet"])
+    upload = next(s for s in scheduled.skipped if s["name"] == "Upload the audit packet")
+    assert upload["uses"] == "actions/upload-artifact@v4"
+    assert upload["with"] == {"name": "trustctl-packet-soc2-4242", "path": str(packet)}
+    assert {"packet.pdf", "packet.zip", "results.xlsx"} <= {p.name for p in packet.iterdir()}
+    assert "comment: not a pull request" in scheduled.logs["Comment on the pull request"]
+    assert scheduled.codes[-1] == ("Gate on the fail-on threshold", 0)
