@@ -4,7 +4,9 @@ Cloud resources have no source file, so each result points at its resource's lin
 `check` writes beside the report (trustctl/reports/formats/inventory.py): GitHub annotates one line per
 resource, and `partialFingerprints` are per (check, resource), so an alert follows the same finding from
 run to run even when lines move. With a baseline each result carries `baselineState` (new, unchanged,
-updated), and the baseline's findings that are gone come back as `absent` results of kind `pass`.
+updated); the baseline's findings that are gone are listed with `baselineState: absent` in the run's
+properties, not as results (GitHub would open an alert for each; it closes an alert whose finding is
+no longer uploaded by itself).
 Results that could not be evaluated (collection errors) are not findings: they are tool execution
 notifications, and the invocation is marked unsuccessful.
 """
@@ -93,18 +95,16 @@ def _result(r: Result, rule_index: int, locate: _Locator, state: BaselineState |
     return found
 
 
-def _absent(r: Result, now: Status | None, rule_index: int, locate: _Locator) -> dict[str, Any]:
-    said = f"now {now.value}" if now is not None else "no longer evaluated"
+def _absent(r: Result, now: Status | None) -> dict[str, Any]:
+    """A baseline finding that is gone, kept out of `results`: GitHub code scanning opens an alert for
+    every result whatever its `kind`, so an `absent` result of kind `pass` would be one more alert."""
     return {
         "ruleId": r.check,
-        "ruleIndex": rule_index,
-        "kind": "pass",
-        "level": "none",
-        "message": {"text": f"Resolved since the baseline ({r.status.value}, {said}): {r.reason}"},
-        "locations": [locate(r)],
-        "partialFingerprints": {FINGERPRINT: fingerprint(r)},
         "baselineState": BaselineState.ABSENT.value,
-        "properties": {"status": now.value if now else None, "previous_status": r.status.value},
+        "resource": r.resource,
+        "partialFingerprints": {FINGERPRINT: fingerprint(r)},
+        "previous_status": r.status.value,
+        "status": now.value if now else None,
     }
 
 
@@ -124,11 +124,9 @@ def render(report: CheckReport, inventory_uri: str = inventory.DEFAULT_PATH) -> 
     findings = [r for r in report.all_findings() if r.status is Status.FAIL]
     errors = [r for r in report.current if r.status is Status.ERROR]
     resolved = report.resolved()
-    seen = {r.check for r in report.current} | {r.check for r, _ in resolved}
-    rule_ids = sorted(seen & set(report.checks))
+    rule_ids = sorted({r.check for r in report.current} & set(report.checks))
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = [_result(r, index[r.check], locate, report.state(r)) for r in findings if r.check in index]
-    results += [_absent(r, now, index[r.check], locate) for r, now in resolved if r.check in index]
     notifications = [_notification(r, index.get(r.check), locate) for r in errors]
     notifications += [{"level": "warning", "message": {"text": note}} for note in report.notes]
     invocation: dict[str, Any] = {
@@ -140,6 +138,7 @@ def render(report: CheckReport, inventory_uri: str = inventory.DEFAULT_PATH) -> 
     properties: dict[str, Any] = {"summary": report.summary}
     if report.baseline is not None:
         properties["baseline"] = {"ref": report.baseline.ref, "run": report.baseline.run_id} | report.states
+        properties["resolved"] = [_absent(r, now) for r, now in resolved]
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",
