@@ -49,15 +49,39 @@ def init(org: str | None, directory: Path, key_file: Path | None) -> None:
     )
 
 
+PROVIDERS = ("aws", "gcp", "identity")
+
+
+def _providers_and_exports(
+    words: tuple[str, ...], exports: tuple[Path, ...]
+) -> tuple[tuple[str, ...], tuple[Path, ...]]:
+    """Click options take one value each, so in `--export A B` the B arrives as an argument: with
+    --export given, arguments that are not provider names are further export files (the CLI contract's
+    `--export FILE [FILE...]`); without it they are refused like any unknown provider."""
+    extra = tuple(Path(w) for w in words if w not in PROVIDERS)
+    if extra and not exports:
+        raise click.BadParameter(
+            f"{str(extra[0])!r} is not one of {', '.join(map(repr, PROVIDERS))}.",
+            param_hint="'[PROVIDERS]...'",
+        )
+    for path in extra:
+        if path.is_dir():
+            raise click.BadParameter(
+                f"{str(path)!r} is a directory, not an export file.", param_hint="'--export'"
+            )
+    return tuple(w for w in words if w in PROVIDERS), exports + extra
+
+
 @main.command()
-@click.argument("providers", nargs=-1, type=click.Choice(["aws", "gcp", "identity"]))
+@click.argument("providers", nargs=-1, metavar="[aws|gcp|identity]...")
 @click.option("--regions", help="Comma-separated regions, overriding [aws] regions.")
 @click.option(
     "--export",
     "exports",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="With gcp: import a Cloud Asset Inventory export file instead of calling the API (repeatable).",
+    help="With gcp: import Cloud Asset Inventory export files instead of calling the API "
+    "(`--export A.json B.json`, or the flag repeated).",
 )
 @click.option(
     "--org-role", help="Role to assume in every organization member account, overriding [aws] org_role."
@@ -76,9 +100,10 @@ def collect(
     Exits 3 when some evidence could not be collected (the run is still stored and signed).
 
     Example: trustctl collect aws --regions eu-west-1,us-east-1 --org-role TrustctlAudit
-             trustctl collect gcp --export assets-2026-11-24.json
+             trustctl collect gcp --export resources.json iam-policies.json
              trustctl collect identity
     """
+    providers, exports = _providers_and_exports(providers, exports)
     if exports and "gcp" not in providers:
         raise UsageError(
             "--export imports GCP Cloud Asset Inventory exports: use `trustctl collect gcp --export FILE`."

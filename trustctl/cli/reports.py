@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from trustctl.console import stage_printer
 from trustctl.controls.results import Severity
 from trustctl.errors import EXIT_FAILING, UsageError
 from trustctl.reports.check_report import FailOn, exit_code
-from trustctl.reports.formats import FORMATS
+from trustctl.reports.formats import FORMATS, LOCATED, inventory
 from trustctl.reports.formats.table import render as render_table
 from trustctl.reports.leavers import as_json as leaver_json
 from trustctl.reports.leavers import as_table as leaver_table
@@ -36,12 +37,35 @@ from trustctl.reports.leavers import as_table as leaver_table
     show_default=True,
     help="Report and gate only results of this severity or higher.",
 )
-@click.option("--baseline", help="A run id or a JSON report: show only results new or changed since then.")
-@click.option("--run", "run_id", help="Evaluate this run instead of the latest complete one.")
+@click.option(
+    "--baseline",
+    help="A run id (the state as of that run, every provider) or a previous JSON report: report and gate only "
+    "results new or changed since then; resolved findings are listed.",
+)
+@click.option(
+    "--run",
+    "run_id",
+    help="Evaluate the state as of this run (every provider's latest evidence then) instead of the latest.",
+)
 @click.option(
     "--framework", help="Only results that evidence this framework's in-scope requirements (e.g. soc2)."
 )
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report to this file.")
+@click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(inventory.DEFAULT_PATH),
+    show_default=True,
+    help="With sarif or gitlab-sast: also write the resource inventory the findings point at (one line per "
+    "resource), here, relative to the repository root CI uploads from.",
+)
+@click.option(
+    "--also",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the same report in FORMAT to FILE (repeatable): every format from one evaluation.",
+)
 @config_option
 def check(
     framework: str | None,
@@ -51,22 +75,44 @@ def check(
     baseline: str | None,
     run_id: str | None,
     output: Path | None,
+    inventory_path: Path,
+    also: tuple[str, ...],
     config_path: Path | None,
 ) -> None:
     """Evaluate the latest run and report failing resources; exit 4 at the --fail-on threshold.
 
     Example: trustctl check --format sarif --output trustctl.sarif --fail-on fail --min-severity high
+             trustctl check --format markdown --baseline check-main.json
+             trustctl check --format markdown --output check.md --also json=check.json --also sarif=check.sarif
     """
+    extra = [_format_and_file(value) for value in also]
     config = pipeline.load(config_path)
     report = pipeline.check_report(
         config, run_id=run_id, min_severity=Severity(min_severity), baseline=baseline, framework=framework
     )
+    uri = Path(os.path.relpath(inventory_path.absolute())).as_posix()
+    if {fmt, *(f for f, _ in extra)} & set(LOCATED):
+        _emit(inventory.render(report), inventory_path)
+    for extra_fmt, path in extra:
+        _emit(LOCATED[extra_fmt](report, uri) if extra_fmt in LOCATED else FORMATS[extra_fmt](report), path)
     if fmt == "table" and output is None:
         text = render_table(report, color=sys.stdout.isatty())
+    elif fmt in LOCATED:
+        text = LOCATED[fmt](report, uri)
     else:
         text = FORMATS[fmt](report)
     _emit(text, output, f" ({', '.join(f'{n} {s}' for s, n in report.summary.items())})")
     sys.exit(exit_code(report, FailOn(fail_on)))
+
+
+def _format_and_file(value: str) -> tuple[str, Path]:
+    fmt, sep, path = value.partition("=")
+    if not sep or fmt not in FORMATS or not path:
+        raise UsageError(
+            f"--also {value}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)} "
+            "(e.g. --also sarif=trustctl.sarif)."
+        )
+    return fmt, Path(path)
 
 
 @main.command()

@@ -17,8 +17,9 @@ from trustctl.controls.checks.isolation import backed_up, newest_recovery_point
 from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import Context, all_checks
 from trustctl.controls.results import Result, Severity
-from trustctl.errors import InputError
-from trustctl.evidence import documents, redact, responses, signing
+from trustctl.errors import InputError, NoEvidenceError
+from trustctl.evidence import documents, index, redact, responses, signing
+from trustctl.evidence.layout import DOCUMENTS
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.facts.base import Evidence, FactSet
@@ -30,16 +31,19 @@ from trustctl.frameworks.rules import rules_of
 from trustctl.frameworks.scope import requirement_lookup
 from trustctl.inputs import BoundsError, json_loads
 from trustctl.pipeline.steps import add_response, open_locker, read_responses
-from trustctl.reports.check_report import CheckReport, filter_severity, new_or_changed
+from trustctl.reports.check_report import Baseline, CheckReport, filter_severity
 from trustctl.reports.leavers import leaver_chain
 
 
-def latest_evidence(locker: Locker) -> Manifest:
+def latest_evidence(locker: Locker, as_of: str | None = None) -> Manifest:
     """The latest evidence of each provider: AWS and GCP may be collected in separate runs, and a run of
-    one must not hide the other. One run: that run. Several: their requests merged under the newest id."""
-    chosen = locker.latest_by_provider()
+    one must not hide the other. One run: that run. Several: their requests merged under the newest id.
+
+    `as_of`: the same state as it stood when that run was complete (runs after it are ignored), so the
+    run id a report names gives back the very evidence that report was made from."""
+    chosen = locker.latest_by_provider() if as_of is None else _latest_by_provider_as_of(locker, as_of)
     if not chosen:
-        return locker.latest_run()  # raises NoEvidenceError, saying how to collect
+        return locker.latest_run() if as_of is None else locker.find_run(as_of)
     manifests = {run_id: locker.read_manifest(run_id) for run_id in set(chosen.values())}
     latest = max(manifests.values(), key=lambda m: m.sequence)
     if len(manifests) == 1:
@@ -51,6 +55,19 @@ def latest_evidence(locker: Locker) -> Manifest:
         if r.call.provider == provider
     ]
     return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
+
+
+def _latest_by_provider_as_of(locker: Locker, as_of: str) -> dict[str, str]:
+    """Locker.latest_by_provider, stopping at the run `as_of` (a NoEvidenceError if it is not complete)."""
+    chosen: dict[str, str] = {}
+    for run_id, providers in index.run_providers(locker):
+        chosen.update({p: run_id for p in providers if p != DOCUMENTS})
+        if run_id == as_of:
+            return chosen
+    locker.find_run(as_of)  # raises NoEvidenceError naming the run
+    raise NoEvidenceError(
+        f"{locker.root}: run {as_of} is not in the locker's chain.", "Run `trustctl verify`."
+    )
 
 
 def respond_to_exception(
@@ -120,7 +137,7 @@ def assessment(
     for framework_id in framework_ids or ():
         get_framework(framework_id)  # an unknown id is an error before any work
     locker = open_locker(config)
-    manifest = locker.find_run(run_id) if run_id else latest_evidence(locker)
+    manifest = latest_evidence(locker, as_of=run_id)  # as of a run: what `check` saw then
     evidence = Evidence(locker, manifest)
     facts = build_facts(evidence, tenants=config.tenants)
     if judge_on_evidence_day:
@@ -181,21 +198,37 @@ def tenant_figures(tenant: str, row: dict[str, Any], results: list[Result], ctx:
     )
 
 
-def _baseline_statuses(config: Config, baseline: str, today: date | None) -> dict[tuple[str, str], str]:
-    path = Path(baseline)
+def _baseline(config: Config, ref: str, today: date | None) -> Baseline:
+    """A previous `check --format json` report, or the full state as of a run (every provider's latest
+    evidence at that run, as `check` assesses the latest), evaluated on the same day as the current one."""
+    path = Path(ref)
     if path.is_file():
         try:
             data = json_loads(path.read_text(encoding="utf-8"))
-            return {(r["check"], r["resource"]): r["status"] for r in data["results"]}
-        except (OSError, ValueError, KeyError, TypeError, BoundsError) as e:
-            raise InputError(f"{path}: not a `trustctl check --format json` report ({e}).") from None
+            fields = set(Result.model_fields)
+            results = [
+                Result.model_validate({k: v for k, v in r.items() if k in fields}) for r in data["results"]
+            ]
+            return Baseline(ref, str(data["run"]["id"]), results)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, BoundsError) as e:
+            raise InputError(
+                f"{path}: not a `trustctl check --format json` report ({str(e).splitlines()[0]}).",
+                "Give the JSON file a previous `trustctl check --format json --output FILE` wrote, or a run id.",
+            ) from None
     locker = open_locker(config)
-    if not locker.run_dir(baseline).is_dir():
+    if not locker.run_dir(ref).is_dir():
         raise InputError(
-            f"--baseline {baseline}: neither a file nor a run in {locker.root}.",
-            "Give a run id (see `trustctl verify`) or a JSON report file.",
+            f"--baseline {ref}: neither a file nor a run in {locker.root}.",
+            "Give a run id (the `run.id` of a `check --format json` report, or see `trustctl verify`) "
+            "or a JSON report file.",
         )
-    return {r.key: r.status.value for r in assess(config, locker.find_run(baseline), today).results}
+    manifest = latest_evidence(locker, as_of=ref)
+    return Baseline(ref, manifest.run_id, assess(config, manifest, today).results)
+
+
+def _in_scope(results: list[Result], min_severity: Severity, framework: str | None) -> list[Result]:
+    results = filter_severity(results, min_severity)
+    return [r for r in results if r.requirements.get(framework)] if framework else results
 
 
 def check_report(
@@ -209,11 +242,11 @@ def check_report(
     assessed: Assessment | None = None,
 ) -> CheckReport:
     assessed = assessed or assessment(config, [framework] if framework else [], run_id=run_id, today=today)
-    results = filter_severity(list(assessed.results), min_severity)
-    if framework:
-        results = [r for r in results if r.requirements.get(framework)]
+    results = _in_scope(list(assessed.results), min_severity, framework)
+    compared = None
     if baseline:
-        results = new_or_changed(results, _baseline_statuses(config, baseline, today))
+        before = _baseline(config, baseline, today or assessed.today)
+        compared = Baseline(before.ref, before.run_id, _in_scope(before.results, min_severity, framework))
     notes = list(assessed.notes)
     if assessed.run.errors:
         notes.append(
@@ -227,5 +260,6 @@ def check_report(
         results,
         all_checks(),
         notes,
-        baseline,
+        compared,
+        assessed.run.errors,
     )

@@ -1,11 +1,15 @@
-"""Formatters for the check report: each takes a CheckReport and returns a string."""
+"""Formatters for the check report: each takes a CheckReport and returns a string.
+
+SARIF and the GitLab report locate findings in the resource inventory (inventory.py), which `check`
+writes beside them; `LOCATED` names those formats.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from trustctl.reports.check_report import CheckReport
-from trustctl.reports.formats import json_format, junit, markdown, sarif, table
+from trustctl.reports.formats import gitlab_sast, json_format, junit, markdown, sarif, table
 
 FORMATS: dict[str, Callable[[CheckReport], str]] = {
     "table": table.render,
@@ -13,4 +17,9 @@ FORMATS: dict[str, Callable[[CheckReport], str]] = {
     "junit": junit.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
+    "gitlab-sast": gitlab_sast.render,
+}
+LOCATED: dict[str, Callable[[CheckReport, str], str]] = {
+    "sarif": sarif.render,
+    "gitlab-sast": gitlab_sast.render,
 }

@@ -34,6 +34,12 @@ def render(report: CheckReport, *, color: bool = False, width: int = 160) -> str
     for note in report.notes:
         console.print(f"note: {note}")
     counts = ", ".join(f"{n} {s}" for s, n in report.summary.items())
-    scope = f" (new or changed since {report.baseline})" if report.baseline else ""
-    console.print(f"{counts}{scope}")
+    if report.baseline is not None:
+        states = report.states
+        console.print(
+            f"{counts} (new or changed since run {report.baseline.run_id}; {states['unchanged']} unchanged, "
+            f"{states['resolved']} finding(s) resolved)"
+        )
+    else:
+        console.print(counts)
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
