@@ -182,7 +182,7 @@ def test_no_identifier_reaches_any_trust_report(
             assert "storage buckets" in pdf  # the measured statements are there
         assert f"fingerprint is <code>{key}</code>" in html and key in "".join(pdf.split()), args
     customer = (outputs[2] / "trust.html").read_text()
-    assert "promised: account · reached: account" in customer and "eu-west-1" in customer
+    assert "Kept in cloud accounts of your own, as agreed" in customer and "eu-west-1" in customer
     # A customer's report names it as configured and says nothing about any other tenant.
     assert "Prepared for Dedicated Co, confidential" in customer
     for other in ("tagged-co", "far-co", "Far Co", "customers have", "customers requiring"):

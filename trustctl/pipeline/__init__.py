@@ -27,6 +27,7 @@ from trustctl.pipeline.outputs import (
     roadmap,
     status,
     trust_report,
+    trust_site,
 )
 from trustctl.pipeline.questionnaire import Filled, fill_questionnaire
 from trustctl.pipeline.share import (
@@ -87,6 +88,7 @@ __all__ = [
     "share_documents",
     "status",
     "trust_report",
+    "trust_site",
     "verifier_page",
     "verify",
     "verify_packet",
