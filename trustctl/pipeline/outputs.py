@@ -88,10 +88,12 @@ def trust_site(
     """The static trust center (public level) in `out`: every file written, index.html first."""
     if packet is not None and not packet.is_file():
         raise InputError(f"{packet}: no such packet file.")
-    assessed = _on_evidence_day(config, assessed)
     from trustctl.trust import model as trust_model
     from trustctl.trust import share as trust_share
     from trustctl.trust import site as trust_site_pages
+
+    trust_site_pages.check_target(out)
+    assessed = _on_evidence_day(config, assessed)
 
     report = trust_model.build_report(
         config, assessed, packet_digest=sha256_hex(packet.read_bytes()) if packet else None

@@ -94,9 +94,8 @@ def pages(site: Site) -> dict[str, str]:
     return files
 
 
-def write(site: Site, out: Path) -> list[Path]:
-    """Write the site into `out`: a new or empty directory, or one a previous --site wrote. The files
-    that run wrote and this one does not (an area no longer in place) are removed; nothing else is."""
+def check_target(out: Path) -> Path:
+    """Refuse a directory the site may not write into (before any work); its marker file's path."""
     marker = out / MARKER
     if out.exists():
         if not out.is_dir():
@@ -106,6 +105,13 @@ def write(site: Site, out: Path) -> list[Path]:
                 f"--site {out}: exists, is not empty and was not written by `trust-report --site`; "
                 "nothing was changed. Choose an empty or new directory."
             )
+    return marker
+
+
+def write(site: Site, out: Path) -> list[Path]:
+    """Write the site into `out`: a new or empty directory, or one a previous --site wrote. The files
+    that run wrote and this one does not (an area no longer in place) are removed; nothing else is."""
+    marker = check_target(out)
     files = pages(site)
     previous = marker.read_text(encoding="utf-8").splitlines()[1:] if marker.is_file() else []
     for relative in previous:
