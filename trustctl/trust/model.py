@@ -269,10 +269,10 @@ def _frameworks(
         if any(c in held or c in observed for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ())):
             continue
         if level != "nda":
+            audited = any(c in AUDITED for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ()))
+            yet = "no report issued yet" if audited else "not yet attested"  # HIPAA, FERPA: no report
             out.append(
-                FrameworkStatus(
-                    r.framework.name, "in_progress", "controls mapped and monitored; no report issued yet"
-                )
+                FrameworkStatus(r.framework.name, "in_progress", f"controls mapped and monitored; {yet}")
             )
             continue
         total = sum(n for s, n in r.counts.items() if s != "not_applicable")
