@@ -124,6 +124,7 @@ def test_site_pages_exist_and_every_relative_link_resolves(demo: Demo) -> None:
     index = (site / "index.html").read_text()
     for area in areas:
         assert f'href="areas/{area}"' in index
+        assert "Criteria it supports" in (site / "areas" / area).read_text(), area
     checked = 0
     for page in _html_pages(site):
         html = page.read_text()

@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustctl.controls.results import Result
+from trustctl.controls.results import Result, Status
 from trustctl.errors import InputError
 from trustctl.frameworks.readiness import Readiness
 from trustctl.render.templates import render
-from trustctl.trust.model import Area, LibraryDocument, TrustReport, area_of
+from trustctl.trust.model import Area, LibraryDocument, TrustReport, area_of, statement_lines
 
 MARKER = ".trustctl-site"  # a directory holding it was written by --site and may be rewritten
 AREAS_DIR = "areas"
@@ -38,7 +38,9 @@ GATE = "edge/documents-gate.js"
 class AreaPage:
     area: Area
     path: str  # relative to the site's root: "areas/access.html"
-    mapped: dict[str, list[str]]  # framework name -> the requirement ids this area's controls evidence
+    mapped: dict[
+        str, list[str]
+    ]  # framework name -> requirement ids the controls of its shown statements evidence
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,13 @@ def build_site(
     """The site from a public report: a page per area it shows, each with the criteria it maps to."""
     if report.level != "public" or report.customer is not None:
         raise ValueError("the trust center site is built from the public report only")
+    # The controls behind the statements the site shows: those that hold for everything they cover.
+    judged = [r for r in results if r.status is not Status.NOT_APPLICABLE]
+    shown = {check for check, line in statement_lines(judged).items() if line.ok and line.total}
     controls: dict[str, set[str]] = {}
-    for r in results:
+    for r in judged:
         where = area_of(r)
-        if where is not None:
+        if where is not None and r.check in shown:
             controls.setdefault(where, set()).add(r.control)
     pages = []
     for area in report.shown_areas:
