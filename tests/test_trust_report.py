@@ -182,7 +182,7 @@ def test_no_identifier_reaches_any_trust_report(
             assert "storage buckets" in pdf  # the measured statements are there
         assert f"fingerprint is <code>{key}</code>" in html and key in "".join(pdf.split()), args
     customer = (outputs[2] / "trust.html").read_text()
-    assert "promised: account · reached: account" in customer and "eu-west-1" in customer
+    assert "Kept in cloud accounts of your own, as agreed" in customer and "eu-west-1" in customer
     # A customer's report names it as configured and says nothing about any other tenant.
     assert "Prepared for Dedicated Co, confidential" in customer
     for other in ("tagged-co", "far-co", "Far Co", "customers have", "customers requiring"):
@@ -263,3 +263,93 @@ def test_the_page_renders_in_a_real_browser(
         browser.close()
     assert problems == []
     assert (ARTIFACTS / "trust-phone.png").stat().st_size > 10_000
+
+
+# --- certification wording: pure functions and the config that feeds them --------------------------------
+
+
+def test_held_certifications_say_audited_attested_or_assessed() -> None:
+    from datetime import date
+
+    from trustctl.config_declared import HeldCertification, InObservation
+    from trustctl.trust.model import held_wording, observation_wording
+
+    today = date(2026, 12, 1)
+    cases = [
+        ("hipaa", HeldCertification(issued=date(2026, 5, 4)), "attested", "self-attested on 4 May 2026"),
+        (
+            "ferpa",
+            HeldCertification(issued=date(2026, 5, 4), assessed_by="Campus Privacy Partners"),
+            "attested",
+            "assessed by Campus Privacy Partners on 4 May 2026",
+        ),
+        (
+            "hipaa",
+            HeldCertification(issued=date(2025, 5, 4), expires=date(2026, 5, 4)),
+            "expired",
+            "self-attested on 4 May 2025; lapsed 4 May 2026",
+        ),
+        (
+            "soc2_type2",
+            HeldCertification(issued=date(2026, 6, 30), auditor="Example CPA LLP"),
+            "certified",
+            "audited by Example CPA LLP; report dated 30 Jun 2026",
+        ),
+        (
+            "iso27001",
+            HeldCertification(issued=date(2026, 2, 1), expires=date(2029, 1, 31)),
+            "certified",
+            "certified; certificate issued 1 Feb 2026; valid until 31 Jan 2029",
+        ),
+    ]
+    for cert, holding, status, detail in cases:
+        said = held_wording(cert, holding, today)
+        assert (said.status, said.detail) == (status, detail), cert
+        if cert in ("hipaa", "ferpa"):
+            assert "report" not in said.detail and "audit" not in said.detail
+    window = InObservation(observation_until=date(2027, 3, 31), auditor="Example CPA LLP")
+    running = observation_wording("soc2_type2", window, today)
+    assert running.badge == "in observation"
+    assert running.detail == "in observation until 31 Mar 2027; the report follows; auditor Example CPA LLP"
+    ended = observation_wording("soc2_type2", window, date(2027, 4, 2))
+    assert ended.detail.startswith("observation window ended 31 Mar 2027; report in preparation")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('hipaa = { issued = 2026-05-04, auditor = "X" }', "hipaa has no audit report"),
+        ('soc2_type1 = { issued = 2026-05-04, assessed_by = "X" }', "soc2_type1 is audited: give auditor"),
+        ("iso27001 = { observation_until = 2027-01-01 }", "observation_until applies to soc2_type2 and soc3"),
+        (
+            "soc2_type2 = { issued = 2026-01-01, observation_until = 2027-01-01 }",
+            "give issued (held) or observation_until",
+        ),
+        (
+            "soc2_type2 = { observation_until = 2027-01-01, observation_from = 2027-02-01 }",
+            "observation_from must be before observation_until",
+        ),
+        ("soc2_type2 = 2027-01-01", "give a table"),
+        ("soc2_type2 = { observation_until = 2027-01-01, expires = 2028-01-01 }", "unknown key"),
+    ],
+)
+def test_declared_certifications_are_validated(entry: str, message: str) -> None:
+    from trustctl.config import parse_config, render_default_config
+    from trustctl.errors import ConfigError
+
+    text = render_default_config("Acme").replace("[certifications]\n", f"[certifications]\n{entry}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)) as e:
+        parse_config(text, Path("trustctl.toml"))
+    assert str(e.value).startswith("trustctl.toml: ") and "certifications." in str(e.value)
+
+
+def test_in_observation_is_not_held() -> None:
+    from trustctl.config import parse_config, render_default_config
+
+    text = render_default_config("Acme").replace(
+        "[certifications]\n",
+        "[certifications]\nsoc2_type2 = { observation_until = 2027-03-31 }\nhipaa = { issued = 2026-05-04 }\n",
+    )
+    certifications = parse_config(text, Path("trustctl.toml")).certifications
+    assert list(certifications.held()) == ["hipaa"]  # the roadmap still scores a Type II to pursue
+    assert list(certifications.in_observation()) == ["soc2_type2"]

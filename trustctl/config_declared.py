@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import fnmatch
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from trustctl.ids import CERTIFICATION_IDS
 from trustctl.inputs import BoundedDate, PlainPath, Prose, SingleLine
@@ -25,11 +32,16 @@ class _Model(BaseModel):
 
 
 class HeldCertification(_Model):
-    """A certification (or, for HIPAA and FERPA, an attestation) the organization holds."""
+    """A certification (or, for HIPAA and FERPA, an attestation) the organization holds.
+
+    SOC 2, SOC 3 and ISO 27001 are audited: `auditor` is the firm and `issued` the report (or certificate)
+    date. HIPAA and FERPA have no certificate and no audit report: without `assessed_by` the company
+    attested it itself on `issued`; with it, a third party assessed it on that date."""
 
     issued: BoundedDate
     expires: BoundedDate | None = None  # default: issued + the validity in the roadmap's costs
-    auditor: SingleLine | None = None  # shown in the trust report, with the issue (report) date
+    auditor: SingleLine | None = None  # SOC 2, SOC 3, ISO 27001: the audit firm or certification body
+    assessed_by: SingleLine | None = None  # HIPAA, FERPA: the third-party assessor, if any
 
     @model_validator(mode="after")
     def _expires_after_issued(self) -> HeldCertification:
@@ -38,18 +50,76 @@ class HeldCertification(_Model):
         return self
 
 
-class CertificationsConfig(_Model):
-    """Held certifications, for `trustctl roadmap`: a key per certification held, absent if not."""
+class InObservation(_Model):
+    """A SOC 2 Type II (or SOC 3) audit under way: the observation window runs until `observation_until`,
+    and the report follows it. Declared in place of `issued`; the roadmap treats it as not held."""
 
-    soc2_type1: HeldCertification | None = None
-    soc2_type2: HeldCertification | None = None
-    soc3: HeldCertification | None = None
-    iso27001: HeldCertification | None = None
-    hipaa: HeldCertification | None = None
-    ferpa: HeldCertification | None = None
+    observation_until: BoundedDate
+    observation_from: BoundedDate | None = None
+    auditor: SingleLine | None = None  # the audit firm engaged
+
+    @model_validator(mode="after")
+    def _window(self) -> InObservation:
+        if self.observation_from is not None and self.observation_from >= self.observation_until:
+            raise ValueError("observation_from must be before observation_until")
+        return self
+
+
+AUDITED = ("soc2_type1", "soc2_type2", "soc3", "iso27001")  # an independent auditor issues a report
+OBSERVED = ("soc2_type2", "soc3")  # their audit covers a period: it can be declared in observation
+
+Declared = HeldCertification | InObservation
+
+
+class CertificationsConfig(_Model):
+    """[certifications]: a key per certification held (`issued`) or, for SOC 2 Type II and SOC 3, in
+    observation (`observation_until`); absent if neither."""
+
+    soc2_type1: Declared | None = None
+    soc2_type2: Declared | None = None
+    soc3: Declared | None = None
+    iso27001: Declared | None = None
+    hipaa: Declared | None = None
+    ferpa: Declared | None = None
+
+    @field_validator("*", mode="wrap")
+    @classmethod
+    def _held_or_observed(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: Any) -> Any:
+        """One model by what the table says (a union would name both models in every error), checked
+        against what the certification can be: an audit report, an attestation, an observation window."""
+        if value is None or isinstance(value, (HeldCertification, InObservation)):
+            return handler(value)
+        if not isinstance(value, dict):
+            raise ValueError(
+                "give a table: { issued = DATE } when held, { observation_until = DATE } in observation"
+            )
+        name = info.field_name
+        if "observation_until" in value and "issued" in value:
+            raise ValueError(
+                "give issued (held) or observation_until (audit under way), not both; "
+                "a Type I held while the Type II window runs is its own key, soc2_type1"
+            )
+        if "observation_until" in value:
+            if name not in OBSERVED:
+                raise ValueError(
+                    "observation_until applies to soc2_type2 and soc3, whose audit covers a period; "
+                    "for the others declare issued once held"
+                )
+            return InObservation.model_validate(value)
+        if value.get("auditor") is not None and name not in AUDITED:
+            raise ValueError(
+                f"{name} has no audit report: leave auditor out (self-attested) or give assessed_by "
+                "for a third-party assessment"
+            )
+        if value.get("assessed_by") is not None and name in AUDITED:
+            raise ValueError(f"{name} is audited: give auditor, not assessed_by")
+        return HeldCertification.model_validate(value)
 
     def held(self) -> dict[str, HeldCertification]:
-        return {c: h for c in CERTIFICATION_IDS if (h := getattr(self, c)) is not None}
+        return {c: h for c in CERTIFICATION_IDS if isinstance(h := getattr(self, c), HeldCertification)}
+
+    def in_observation(self) -> dict[str, InObservation]:
+        return {c: h for c in CERTIFICATION_IDS if isinstance(h := getattr(self, c), InObservation)}
 
 
 assert tuple(CertificationsConfig.model_fields) == CERTIFICATION_IDS  # a key per certification, in order

@@ -328,17 +328,41 @@ def roadmap(
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Directory (default: trust-report)."
 )
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the static trust center (public level) into this directory instead.",
+)
 @config_option
 def trust_report(
-    customer: str | None, level: str, packet: Path | None, out: Path | None, config_path: Path | None
+    customer: str | None,
+    level: str,
+    packet: Path | None,
+    out: Path | None,
+    site: Path | None,
+    config_path: Path | None,
 ) -> None:
     """Write trust.html (one self-contained page) and trust.pdf for sales and customers: frameworks,
     control areas in plain language with counts and the date checked, subprocessors and contact. Built
     from aggregates only: no account ids, ARNs, resource or user names, emails, IPs or key ids.
 
+    With --site DIR, write the static trust center instead (public level only): index.html, a page per
+    control area, documents.html (titles and dates, never content), documents/index.html (the page a
+    `trust-share` link opens), verify.html, DEPLOY.md and edge/documents-gate.js. Exits 2 with --customer,
+    --level nda or --out; 1 when DIR holds other files.
+
     Example: trustctl trust-report --level nda --packet packets/soc2-2026-11-24/packet.zip
              trustctl trust-report --customer globex
+             trustctl trust-report --site site
     """
+    if site is not None:
+        if customer or level == "nda" or out:
+            raise UsageError(
+                "trust-report --site: the site is public; leave out --customer, --level nda and --out."
+            )
+        written = pipeline.trust_site(pipeline.load(config_path), site, packet=packet)
+        click.echo(f"site  {written[0]} ({len(written)} files; see {site / 'DEPLOY.md'})")
+        return
     config = pipeline.load(config_path)
     target = out or Path("trust-report") / (customer or "")
     paths = pipeline.trust_report(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         roadmap,
         status,
         trust_report,
+        trust_site,
     )
     from trustctl.pipeline.questionnaire import Filled, fill_questionnaire
     from trustctl.pipeline.share import (
@@ -72,7 +73,17 @@ _WHERE = {
         "assess",
     ),
     **dict.fromkeys(
-        ("export_oscal", "leavers", "packet", "packet_model", "roadmap", "status", "trust_report"), "outputs"
+        (
+            "export_oscal",
+            "leavers",
+            "packet",
+            "packet_model",
+            "roadmap",
+            "status",
+            "trust_report",
+            "trust_site",
+        ),
+        "outputs",
     ),
     **dict.fromkeys(("Filled", "fill_questionnaire"), "questionnaire"),
     **dict.fromkeys(("Shared", "read_shares", "share_documents", "verifier_page", "verify_share"), "share"),
@@ -152,6 +163,7 @@ __all__ = [
     "share_documents",
     "status",
     "trust_report",
+    "trust_site",
     "verifier_page",
     "verify",
     "verify_packet",

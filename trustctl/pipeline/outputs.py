@@ -60,9 +60,7 @@ def trust_report(
         raise InputError(f"no tenant named {customer!r} in [[tenants]] (tenants: {known}).")
     if packet is not None and not packet.is_file():
         raise InputError(f"{packet}: no such packet file.")
-    complete = assessed is not None and set(load_frameworks()) <= set(assessed.readiness)
-    if assessed is None or not complete or assessed.today != assessed.run.as_of.date():
-        assessed = assessment(config, judge_on_evidence_day=True)
+    assessed = _on_evidence_day(config, assessed)
     from trustctl.trust import model as trust_model
     from trustctl.trust import render as trust_render
 
@@ -74,6 +72,40 @@ def trust_report(
         customer=customer,
     )
     return trust_render.write(report, out)
+
+
+def _on_evidence_day(config: Config, assessed: Assessment | None) -> Assessment:
+    """The assessment of every framework, judged on the day the evidence was observed."""
+    complete = assessed is not None and set(load_frameworks()) <= set(assessed.readiness)
+    if assessed is None or not complete or assessed.today != assessed.run.as_of.date():
+        assessed = assessment(config, judge_on_evidence_day=True)
+    return assessed
+
+
+def trust_site(
+    config: Config, out: Path, *, packet: Path | None = None, assessed: Assessment | None = None
+) -> list[Path]:
+    """The static trust center (public level) in `out`: every file written, index.html first."""
+    if packet is not None and not packet.is_file():
+        raise InputError(f"{packet}: no such packet file.")
+    from trustctl.trust import model as trust_model
+    from trustctl.trust import share as trust_share
+    from trustctl.trust import site as trust_site_pages
+
+    trust_site_pages.check_target(out)
+    assessed = _on_evidence_day(config, assessed)
+
+    report = trust_model.build_report(
+        config, assessed, packet_digest=sha256_hex(packet.read_bytes()) if packet else None
+    )
+    site = trust_site_pages.build_site(
+        report,
+        trust_model.library(assessed),
+        list(assessed.readiness.values()),
+        list(assessed.results),
+        trust_share.verifier_context(open_locker(config).public_key(), config.organization.name),
+    )
+    return trust_site_pages.write(site, out)
 
 
 def export_oscal(config: Config, framework_id: str, assessed: Assessment | None = None) -> str:

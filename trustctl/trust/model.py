@@ -12,6 +12,7 @@ from typing import Literal
 
 from trustctl.assessment import Assessment, TenantFigures
 from trustctl.config import Config
+from trustctl.config_declared import AUDITED, HeldCertification, InObservation
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
 from trustctl.facts.base import MEMBERS
@@ -67,13 +68,6 @@ class Area:
     def in_place(self) -> list[str]:
         """What the public level says of the area: the statements that hold for everything they cover."""
         return [line.in_place for line in self.lines if line.ok and line.total]
-
-
-@dataclass(frozen=True)
-class FrameworkStatus:
-    name: str
-    status: str  # certified | in_progress | expired
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -183,21 +177,18 @@ def _lines(results: list[Result]) -> dict[str, list[Line]]:
     return lines
 
 
+def area_of(result: Result) -> str | None:
+    """The control area a result counts towards: its statement's, else its control family's."""
+    if result.check in STATEMENTS:
+        return STATEMENTS[result.check].area
+    return FAMILY_AREA.get(result.control.split("-")[0])
+
+
 def _areas(results: list[Result], omit: list[str]) -> list[Area]:
     lines = _lines(results)
     areas = []
     for key, title in AREAS.items():
-        mine = [
-            r
-            for r in results
-            if (
-                STATEMENTS[r.check].area
-                if r.check in STATEMENTS
-                else FAMILY_AREA.get(r.control.split("-")[0])
-            )
-            == key
-            and r.status is not Status.NOT_APPLICABLE
-        ]
+        mine = [r for r in results if area_of(r) == key and r.status is not Status.NOT_APPLICABLE]
         passed = sum(r.status is Status.PASS for r in mine)
         waived = sum(r.status is Status.WAIVED for r in mine)
         failed = len(mine) - passed - waived
@@ -208,37 +199,81 @@ def _areas(results: list[Result], omit: list[str]) -> list[Area]:
     return areas
 
 
-SELF_ATTESTED = frozenset({"hipaa", "ferpa"})  # no certificate: the work is done and attested by the company
+@dataclass(frozen=True)
+class FrameworkStatus:
+    name: str
+    status: str  # certified | attested | observation | in_progress | expired
+    detail: str
+
+    @property
+    def badge(self) -> str:
+        return BADGES[self.status]
+
+
+BADGES = {
+    "certified": "held",
+    "attested": "attested",
+    "observation": "in observation",
+    "in_progress": "in progress",
+    "expired": "expired",
+}
+
+
+def held_wording(cert: str, holding: HeldCertification, today: date) -> FrameworkStatus:
+    """The honest word for a held certification: audited (a report, or for ISO a certificate, with its
+    date and firm); HIPAA and FERPA self-attested or assessed by a named third party, never a 'report'."""
+    name, issued, expires = CERTIFICATION_NAMES[cert], day(holding.issued), holding.expires
+    lapsed = day(expires) if expires is not None and expires < today else None
+    if cert not in AUDITED:
+        said = (
+            f"assessed by {holding.assessed_by} on {issued}"
+            if holding.assessed_by
+            else f"self-attested on {issued}"
+        )
+        if lapsed:
+            return FrameworkStatus(name, "expired", f"{said}; lapsed {lapsed}")
+        until = f"; next attestation due by {day(expires)}" if expires is not None else ""
+        return FrameworkStatus(name, "attested", said + until)
+    by = f" by {holding.auditor}" if holding.auditor else ""
+    if cert == "iso27001":
+        said = f"certified{by}; certificate issued {issued}"
+    else:
+        said = f"audited{by}; report dated {issued}"
+    if lapsed:
+        return FrameworkStatus(name, "expired", f"{said}; expired {lapsed}")
+    until = f"; valid until {day(expires)}" if expires is not None else ""
+    return FrameworkStatus(name, "certified", said + until)
+
+
+def observation_wording(cert: str, audit: InObservation, today: date) -> FrameworkStatus:
+    """An audit under way: the window's end, and once it has passed, that the report is being prepared."""
+    by = f"; auditor {audit.auditor}" if audit.auditor else ""
+    since = f" from {day(audit.observation_from)}" if audit.observation_from else ""
+    if audit.observation_until < today:
+        said = f"observation window ended {day(audit.observation_until)}; report in preparation{by}"
+    else:
+        said = f"in observation{since} until {day(audit.observation_until)}; the report follows{by}"
+    return FrameworkStatus(CERTIFICATION_NAMES[cert], "observation", said)
 
 
 def _frameworks(
     config: Config, readiness: list[Readiness], today: date, level: Level
 ) -> list[FrameworkStatus]:
-    """Held certifications with the honest word (audited or self-attested) and, for the others, work in
-    progress: with counts at the NDA level, without them in public."""
+    """Held certifications with the honest word, audits in observation with their date, and for the
+    other frameworks, work in progress: with counts at the NDA level, without them in public."""
     held = config.certifications.held()
-    out = []
-    for cert, holding in held.items():
-        expires = holding.expires
-        name = CERTIFICATION_NAMES[cert]
-        if expires is not None and expires < today:
-            out.append(
-                FrameworkStatus(
-                    name, "expired", f"report dated {day(holding.issued)}, expired {day(expires)}"
-                )
-            )
-            continue
-        how = "self-attested" if cert in SELF_ATTESTED else "audited"
-        by = f"; auditor {holding.auditor}" if holding.auditor and how == "audited" else ""
-        until = f"; valid until {day(expires)}" if expires is not None else ""
-        out.append(
-            FrameworkStatus(name, "certified", f"{how}: report dated {day(holding.issued)}{by}{until}")
-        )
+    observed = config.certifications.in_observation()
+    out = [held_wording(cert, holding, today) for cert, holding in held.items()]
+    out += [observation_wording(cert, audit, today) for cert, audit in observed.items()]
     for r in readiness:
-        if any(c in held for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ())):
+        if any(c in held or c in observed for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ())):
             continue
         if level != "nda":
-            out.append(FrameworkStatus(r.framework.name, "in_progress", "no report issued yet"))
+            audited = any(c in AUDITED for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ()))
+            yet = "no report issued yet" if audited else "not yet attested"  # HIPAA, FERPA: no report
+            out.append(
+                FrameworkStatus(r.framework.name, "in_progress", f"controls mapped and monitored; {yet}")
+            )
             continue
         total = sum(n for s, n in r.counts.items() if s != "not_applicable")
         met = r.counts.get("met", 0)
@@ -298,7 +333,7 @@ TENANT_CHECKS = "isolation.tenant_"  # one result per tenant: facts about each c
 TESTS = {"pen-test-report": "penetration test", "bcp-test-record": "continuity test"}
 
 
-def _library(assessed: Assessment) -> list[LibraryDocument]:
+def library(assessed: Assessment) -> list[LibraryDocument]:
     today = assessed.today
     return [
         LibraryDocument(d.kind, d.name, day(d.approved), day(d.review_by))
@@ -360,7 +395,7 @@ def build_report(
         customer=view,
         contact=config.trust.contact,
         subprocessors=[s.model_dump() for s in config.trust.subprocessors],
-        library=_library(assessed) if nda else [],
+        library=library(assessed) if nda else [],
         exceptions=_exceptions(config, results, assessed.today) if nda else None,
         tests=_tests(assessed) if nda else {},
     )

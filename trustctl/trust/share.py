@@ -291,12 +291,16 @@ def shares_list(shares: list[StoredShare], now: datetime, fmt: str) -> str:
 
 def verifier_page(public: Ed25519PublicKey, organization: str) -> str:
     """verify.html: checks a link's token in the browser (WebCrypto Ed25519), else says how with openssl."""
+    return render("trust_verify.html.j2", **verifier_context(public, organization))
+
+
+def verifier_context(public: Ed25519PublicKey, organization: str) -> dict[str, str]:
+    """What a page or edge function needs to check a token: the key in every form, and whose it is."""
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return render(
-        "trust_verify.html.j2",
-        organization=organization,
-        public_key_b64url=b64url(raw),
-        public_key_pem=signing.public_key_pem(public).decode("ascii"),
-        fingerprint=signing.fingerprint(public),
-        key_id=key_id(public),
-    )
+    return {
+        "organization": organization,
+        "public_key_b64url": b64url(raw),
+        "public_key_pem": signing.public_key_pem(public).decode("ascii"),
+        "fingerprint": signing.fingerprint(public),
+        "key_id": key_id(public),
+    }
