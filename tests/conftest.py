@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import urllib.request
@@ -19,6 +20,14 @@ from trustctl.evidence import signing
 from trustctl.evidence.locker import Locker
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One sample seed per session, chosen before pytest-xdist starts its workers (they inherit this
+    environment), so every worker collects the same sampled fault cases and sweeps the same bytes."""
+    for name in ("TRUSTCTL_FAULT_SEED", "TRUSTCTL_SWEEP_SEED"):
+        if not os.environ.get(name):
+            os.environ[name] = str(random.SystemRandom().randrange(10**6))
 
 
 @pytest.fixture(scope="session")

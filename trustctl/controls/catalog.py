@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from trustctl import yamlfile
 from trustctl.errors import TrustctlError
 
 FAMILIES = ("AC", "IAM", "CRY", "BCK", "LOG", "NET", "ISO", "GOV", "HR", "VND", "INC", "CHG", "AVL")
@@ -53,10 +53,7 @@ class Catalog(BaseModel):
 def load_catalog() -> Catalog:
     text = resources.files("trustctl.controls").joinpath("catalog.yaml").read_text(encoding="utf-8")
     try:
-        # libyaml's loader where installed: the same documents, parsed about ten times faster
-        catalog = Catalog.model_validate(
-            yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        )
+        catalog = Catalog.model_validate(yamlfile.safe_load(text))
     except ValidationError as e:
         raise TrustctlError(
             f"trustctl/controls/catalog.yaml: invalid control catalog ({e.errors()[0]['msg']})."

@@ -26,7 +26,7 @@ from trustctl.frameworks.loader import load_frameworks
 from trustctl.pipeline import Initialized
 from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
-from trustctl.reports.formats import FORMATS
+from trustctl.reports.formats import FORMATS, LOCATED, inventory
 from trustctl.reports.formats.table import render as render_table
 from trustctl.reports.leavers import as_json as leaver_json
 from trustctl.reports.leavers import as_table as leaver_table
@@ -159,10 +159,14 @@ def run_demo(out: Path, progress: Progress | None = None, days: int = history.DA
     report = pipeline.check_report(config, assessed=assessed)
     readiness = pipeline.status(config, list(load_frameworks()), assessed=assessed)
     files = {"config": made.config, "locker": made.locker}
+    (out / "reports").mkdir(exist_ok=True)
+    # SARIF points each finding at its resource's line of the inventory written beside it.
+    located = out / "reports" / inventory.DEFAULT_PATH
+    located.write_text(inventory.render(report), encoding="utf-8")
     for name, fmt in (("json", "json"), ("sarif", "sarif"), ("junit", "junit"), ("markdown", "markdown")):
         path = out / "reports" / f"check.{ {'markdown': 'md', 'junit': 'junit.xml'}.get(fmt, fmt) }"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(FORMATS[fmt](report), encoding="utf-8")
+        text = LOCATED[fmt](report, f"reports/{located.name}") if fmt in LOCATED else FORMATS[fmt](report)
+        path.write_text(text, encoding="utf-8")
         files[name] = path
     files["status"] = out / "reports" / "status.md"
     files["status"].write_text(status_report.as_markdown(readiness), encoding="utf-8")

@@ -296,11 +296,19 @@ class Locker:
                 f"{path}: cannot be read ({e.strerror or e}).", "Run `trustctl verify`."
             ) from None
 
-    def latest_by_provider(self) -> dict[str, str]:
-        """provider -> the latest complete run that collected it (document-only runs excluded)."""
+    def latest_by_provider(self, as_of: str | None = None) -> dict[str, str]:
+        """provider -> the latest complete run that collected it (document-only runs excluded), up to
+        and including the run `as_of` when given (a NoEvidenceError if that run is not in the chain)."""
         chosen: dict[str, str] = {}
         for run_id, providers in index.run_providers(self):
             chosen.update({p: run_id for p in providers if p != DOCUMENTS})
+            if run_id == as_of:
+                return chosen
+        if as_of is not None:
+            self.find_run(as_of)  # raises NoEvidenceError naming the run
+            raise NoEvidenceError(
+                f"{self.root}: run {as_of} is not in the locker's chain.", "Run `trustctl verify`."
+            )
         return chosen
 
     def document_runs(self) -> list[Manifest]:

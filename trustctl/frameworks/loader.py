@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from trustctl import yamlfile
 from trustctl.controls.catalog import Catalog, load_catalog
 from trustctl.errors import CatalogError
 from trustctl.frameworks.models import Framework
@@ -27,7 +28,7 @@ def _where(error: ErrorDetails) -> str:
 
 def parse_framework(text: str, source: str) -> Framework:
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.safe_load(text)
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         at = f" line {line + 1}" if line is not None else ""

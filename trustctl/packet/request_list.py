@@ -25,6 +25,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from trustctl import yamlfile
 from trustctl.config import Config, RequestItem
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.results import Result, Status
@@ -90,7 +91,7 @@ def shipped(framework_id: str) -> tuple[RequestItem, ...]:
     if not path.is_file():
         return ()
     try:
-        data = RequestList.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        data = RequestList.model_validate(yamlfile.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as e:
         raise CatalogError(f"{source}: not a valid request list ({str(e).splitlines()[0]}).") from None
     if data.framework != framework_id:

@@ -17,9 +17,8 @@ from trustctl.controls.checks.isolation import backed_up, newest_recovery_point
 from trustctl.controls.engine import Evaluation, evaluate
 from trustctl.controls.registry import Context, all_checks
 from trustctl.controls.results import Result, Severity
-from trustctl.errors import InputError, NoEvidenceError
-from trustctl.evidence import documents, index, redact, responses, signing
-from trustctl.evidence.layout import DOCUMENTS
+from trustctl.errors import InputError
+from trustctl.evidence import documents, redact, responses, signing
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.facts.base import Evidence, FactSet
@@ -41,7 +40,7 @@ def latest_evidence(locker: Locker, as_of: str | None = None) -> Manifest:
 
     `as_of`: the same state as it stood when that run was complete (runs after it are ignored), so the
     run id a report names gives back the very evidence that report was made from."""
-    chosen = locker.latest_by_provider() if as_of is None else _latest_by_provider_as_of(locker, as_of)
+    chosen = locker.latest_by_provider(as_of)
     if not chosen:
         return locker.latest_run() if as_of is None else locker.find_run(as_of)
     manifests = {run_id: locker.read_manifest(run_id) for run_id in set(chosen.values())}
@@ -55,19 +54,6 @@ def latest_evidence(locker: Locker, as_of: str | None = None) -> Manifest:
         if r.call.provider == provider
     ]
     return latest.model_copy(update={"requests": requests, "providers": sorted(chosen)})
-
-
-def _latest_by_provider_as_of(locker: Locker, as_of: str) -> dict[str, str]:
-    """Locker.latest_by_provider, stopping at the run `as_of` (a NoEvidenceError if it is not complete)."""
-    chosen: dict[str, str] = {}
-    for run_id, providers in index.run_providers(locker):
-        chosen.update({p: run_id for p in providers if p != DOCUMENTS})
-        if run_id == as_of:
-            return chosen
-    locker.find_run(as_of)  # raises NoEvidenceError naming the run
-    raise NoEvidenceError(
-        f"{locker.root}: run {as_of} is not in the locker's chain.", "Run `trustctl verify`."
-    )
 
 
 def respond_to_exception(

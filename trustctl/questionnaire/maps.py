@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from trustctl import yamlfile
 from trustctl.controls.catalog import load_catalog
 from trustctl.controls.registry import all_checks
 from trustctl.errors import InputError
@@ -59,7 +60,7 @@ class QuestionMap(BaseModel):
 
 def _parse(text: str, source: str) -> QuestionMap:
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.safe_load(text)
     except yaml.YAMLError as e:
         raise InputError(f"{source}: not valid YAML ({getattr(e, 'problem', e)}).") from None
     try:
