@@ -49,7 +49,8 @@ test: $(STAMP)
 # Every (operation, fault) of the fault-injection matrix; `make test` runs a seeded sample of it.
 test-deep: $(STAMP)
 	TRUSTCTL_FAULT_ALL=1 $(BIN)/pytest -q tests/test_fault_matrix.py
-	TRUSTCTL_SWEEP_ALL=1 $(BIN)/pytest -q tests/test_locker_tamper_sweep.py tests/test_packet_tamper_sweep.py
+	TRUSTCTL_SWEEP_ALL=1 $(BIN)/pytest -q tests/test_locker_tamper_sweep.py tests/test_packet_tamper_sweep.py \
+		tests/test_packet.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check trustctl tests bench

@@ -4,7 +4,8 @@ imports inside functions and under TYPE_CHECKING count too).
 Layers, lowest first; a module may import its own layer and the layers below it, never one above:
 
 1. base: the `trustctl` package itself (the version), errors, inputs (bounds, readers' spellings),
-   timeutil (ISO 8601 in and out), ids (framework and certification ids), config, console
+   timeutil (ISO 8601 in and out), ids (framework and certification ids), yamlfile (the YAML reader),
+   config, console
 2. evidence: the locker, records, canonical JSON, signing, verify
 3. collectors: I/O only, raw responses into the locker
 4. facts: pure normalizers, evidence -> tables
@@ -52,6 +53,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "trustctl.inputs",
             "trustctl.timeutil",
             "trustctl.ids",
+            "trustctl.yamlfile",
             "trustctl.config",
             "trustctl.config_declared",
             "trustctl.config_packet",
