@@ -12,6 +12,7 @@ rank-correlate most with its lead (best roadmap starting with it minus best star
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,14 @@ def _spread(rng: np.random.Generator, n: int, low: float, mode: float, high: flo
     return rng.triangular(low, mode, high, n)
 
 
+def _factor(rng: np.random.Generator, n: int, spread: float) -> Any:
+    """A factor from 1 / (1 + spread) to 1 + spread, triangular in log space around 1: an estimate is as
+    likely to be 1.5 times too high as 1.5 times too low, so the planner's figure is the median draw."""
+    if spread <= 0:
+        return np.ones(n)
+    return np.exp(_spread(rng, n, -math.log1p(spread), 0.0, math.log1p(spread)))
+
+
 def draw_inputs(inputs: Inputs, n: int, rng: np.random.Generator) -> dict[str, Any]:
     """One value per draw of every uncertain input."""
     c, u, b = inputs.costs, inputs.costs.uncertainty, inputs.costs.buyers
@@ -102,8 +111,8 @@ def draw_inputs(inputs: Inputs, n: int, rng: np.random.Generator) -> dict[str, A
         "self_attestation": probability(b.hipaa_self_attestation_acceptance),
         "fees": _spread(rng, n, 1 - u.cost_spread, 1.0, 1 + u.cost_spread),
         "rate": _spread(rng, n, c.hourly_rate_low, c.hourly_rate, c.hourly_rate_high),
-        "hours": _spread(rng, n, 1 - d, 1.0, 1 + 2 * d),
-        "months": _spread(rng, n, 1 - d, 1.0, 1 + 2 * d),
+        "hours": _factor(rng, n, d),
+        "months": _factor(rng, n, d),
         "demand": _spread(rng, n, 1 - u.demand_spread, 1.0, 1 + u.demand_spread),
     }
 
@@ -123,6 +132,7 @@ class _Future:
             b.slip_months * col["slip_size"],
             col["probability"],
             draws["demand"],
+            b.contract_years,
         )
         deals = len(valuer.deals)
         slipped = rng.uniform(size=(n, deals)) < col["slip_probability"]
