@@ -6,8 +6,11 @@ recurring demand; spreads in costs.toml [uncertainty]) and one slip per deal, an
 roadmap in that same future with the planner's own formulas (schedule, step_costs, Valuer), vectorised
 over the draws. A candidate's figures: its mean net value, the 10th and 90th percentiles, and the share
 of draws in which it is the best. The top choice is the first step: its confidence is the share of draws
-in which the best roadmap starts with it, and the input it is most sensitive to is the one whose draws
-rank-correlate most with its lead (best roadmap starting with it minus best starting otherwise).
+in which the best roadmap starting with it is the best, or short of the best starting otherwise by less
+than 1 % of the recommended roadmap's expected revenue (orders that differ by when a small step is done
+differ by a few hundred in upkeep, a tie that noise would otherwise decide), and the input it is most
+sensitive to is the one whose draws rank-correlate most with its lead (best roadmap starting with it
+minus best starting otherwise).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from trustctl.roadmap.timeline import (
 )
 from trustctl.roadmap.value import Behaviour, Valuer
 
+# A lead smaller than this share of the recommended roadmap's expected revenue is a tie.
+MATERIAL = 0.01
 INPUT_NAMES = {
     "probability": "win probabilities",
     "bridge": "Type I + bridge letter acceptance",
@@ -78,6 +83,7 @@ class Simulation:
     correlation: float  # rank correlation of that input with the top choice's lead
     top_share_low: float  # top_share in the draws where that input is in its lowest fifth
     top_share_high: float  # ... and in its highest fifth
+    tolerance: float = 0.0  # a draw counts for the top choice when short of the best by less than this
 
 
 def _spread(rng: np.random.Generator, n: int, low: float, mode: float, high: float) -> Any:
@@ -248,11 +254,12 @@ def simulate(
     other = [i for i in range(len(plans)) if i not in same]
     runner_up = max(other, key=lambda i: outcomes[i].mean) if other else None
     sensitive, correlation, low, high, top_share = None, 0.0, 0.0, 0.0, 1.0
+    tolerance = MATERIAL * sum(s.expected_revenue for s in plans[0].steps) if plans else 0.0
     if other:
         # The top choice is the first step: in each draw, the best roadmap starting with it against the
         # best starting otherwise (or doing nothing).
         lead = table[same].max(axis=0) - table[other].max(axis=0)
-        wins = lead >= 0
+        wins = lead >= -tolerance
         top_share = float(np.mean(wins))
         ranked = _ranks(lead)
         for key, values in drawn.items():
@@ -267,5 +274,6 @@ def simulate(
             high = float(np.mean(wins[values >= np.quantile(values, 0.8)]))
     nothing = [o.best_share for o in outcomes if not o.order]
     return Simulation(
-        n, seed, outcomes, steps, runner_up, top_share, sum(nothing), sensitive, correlation, low, high
-    )
+        n, seed, outcomes, steps, runner_up, top_share, sum(nothing), sensitive, correlation, low, high,
+        tolerance,
+    )  # fmt: skip
