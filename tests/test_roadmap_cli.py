@@ -62,7 +62,8 @@ def test_json_shape_and_the_model_shown(assessed: Path, cli: Cli) -> None:
         s["why"] and s["timeline"]["report"] == pytest.approx(s["months_to_ready"], abs=0.05)
         for s in data["steps"]
     )
-    assert {"top_choice_share", "most_sensitive_input", "seed"} <= set(data["sensitivity"])
+    sensitivity = set(data["sensitivity"])
+    assert {"top_choice_share", "top_choice_tolerance", "most_sensitive_input", "seed"} <= sensitivity
     assert data["candidates"][0]["order"] == [s["certification"] for s in data["steps"]]
     assert {"currency", "horizon_months", "steps", "not_recommended", "assumptions"} <= set(data)
     assert data["currency"] == "USD" and data["horizon_months"] == 24

@@ -28,6 +28,7 @@ NO_BEHAVIOUR = {
     "slip_probability": 0,
     "slip_months": 1,
     "hipaa_self_attestation_acceptance": 1,
+    "contract_years": 1,
 }
 
 

@@ -85,6 +85,7 @@ class Buyers(_Model):
     slip_probability: float = Probability
     slip_months: float = Field(gt=0, le=MAX_MONTHS)
     hipaa_self_attestation_acceptance: float = Probability
+    contract_years: float = Field(gt=0, le=100)  # a won deal's worth, in multiples of its amount
 
 
 class Demand(_Model):
@@ -101,7 +102,7 @@ class Uncertainty(_Model):
     probability_spread: float = Field(ge=0, le=1)
     acceptance_spread: float = Field(ge=0, le=1)
     cost_spread: float = Field(ge=0, le=1)
-    duration_spread: float = Field(ge=0, le=1)
+    duration_spread: float = Field(ge=0, le=3)  # x 1/(1 + s) to x (1 + s)
     demand_spread: float = Field(ge=0, le=1)
 
 

@@ -53,9 +53,11 @@ FORMULAS = (
     "(HIPAA self-attested: the share of health buyers who accept that), at the bridge acceptance when a "
     "Type I report and a running Type II window stand in for Type II, at the in-progress acceptance when "
     "the report is due within the in-progress months, else 0",
-    "expected revenue = sum of amount x probability x the product of those levels over the deals closing "
-    "within the horizon, plus recurring demand: deals per quarter / 3 x average amount x win rate x the "
-    "months until the horizon it is answered; a step's revenue is what it adds to the steps before it",
+    "expected revenue = sum of amount x contract years x probability x the product of those levels over "
+    "the deals whose close date is within the horizon (at their slipped close, even past the horizon: a "
+    "deal that slipped is still won), plus recurring demand: deals per quarter / 3 x average amount x "
+    "contract years x win rate x the months until the horizon it is answered; a step's revenue is what "
+    "it adds to the steps before it",
     "payback month = the close month at which the step's deals, in close order, have covered its cost, or "
     "the month its recurring demand (evenly from its report to the horizon) covers the rest",
     "cost of a step = audit fee + tooling + internal audit + third-party assessment + remediation hours x "

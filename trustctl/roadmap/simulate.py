@@ -6,12 +6,16 @@ recurring demand; spreads in costs.toml [uncertainty]) and one slip per deal, an
 roadmap in that same future with the planner's own formulas (schedule, step_costs, Valuer), vectorised
 over the draws. A candidate's figures: its mean net value, the 10th and 90th percentiles, and the share
 of draws in which it is the best. The top choice is the first step: its confidence is the share of draws
-in which the best roadmap starts with it, and the input it is most sensitive to is the one whose draws
-rank-correlate most with its lead (best roadmap starting with it minus best starting otherwise).
+in which the best roadmap starting with it is the best, or short of the best starting otherwise by less
+than 1 % of the recommended roadmap's expected revenue (orders that differ by when a small step is done
+differ by a few hundred in upkeep, a tie that noise would otherwise decide), and the input it is most
+sensitive to is the one whose draws rank-correlate most with its lead (best roadmap starting with it
+minus best starting otherwise).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +34,8 @@ from trustctl.roadmap.timeline import (
 )
 from trustctl.roadmap.value import Behaviour, Valuer
 
+# A lead smaller than this share of the recommended roadmap's expected revenue is a tie.
+MATERIAL = 0.01
 INPUT_NAMES = {
     "probability": "win probabilities",
     "bridge": "Type I + bridge letter acceptance",
@@ -77,12 +83,21 @@ class Simulation:
     correlation: float  # rank correlation of that input with the top choice's lead
     top_share_low: float  # top_share in the draws where that input is in its lowest fifth
     top_share_high: float  # ... and in its highest fifth
+    tolerance: float = 0.0  # a draw counts for the top choice when short of the best by less than this
 
 
 def _spread(rng: np.random.Generator, n: int, low: float, mode: float, high: float) -> Any:
     if high <= low:
         return np.full(n, mode)
     return rng.triangular(low, mode, high, n)
+
+
+def _factor(rng: np.random.Generator, n: int, spread: float) -> Any:
+    """A factor from 1 / (1 + spread) to 1 + spread, triangular in log space around 1: an estimate is as
+    likely to be 1.5 times too high as 1.5 times too low, so the planner's figure is the median draw."""
+    if spread <= 0:
+        return np.ones(n)
+    return np.exp(_spread(rng, n, -math.log1p(spread), 0.0, math.log1p(spread)))
 
 
 def draw_inputs(inputs: Inputs, n: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -102,8 +117,8 @@ def draw_inputs(inputs: Inputs, n: int, rng: np.random.Generator) -> dict[str, A
         "self_attestation": probability(b.hipaa_self_attestation_acceptance),
         "fees": _spread(rng, n, 1 - u.cost_spread, 1.0, 1 + u.cost_spread),
         "rate": _spread(rng, n, c.hourly_rate_low, c.hourly_rate, c.hourly_rate_high),
-        "hours": _spread(rng, n, 1 - d, 1.0, 1 + 2 * d),
-        "months": _spread(rng, n, 1 - d, 1.0, 1 + 2 * d),
+        "hours": _factor(rng, n, d),
+        "months": _factor(rng, n, d),
         "demand": _spread(rng, n, 1 - u.demand_spread, 1.0, 1 + u.demand_spread),
     }
 
@@ -123,6 +138,7 @@ class _Future:
             b.slip_months * col["slip_size"],
             col["probability"],
             draws["demand"],
+            b.contract_years,
         )
         deals = len(valuer.deals)
         slipped = rng.uniform(size=(n, deals)) < col["slip_probability"]
@@ -238,11 +254,12 @@ def simulate(
     other = [i for i in range(len(plans)) if i not in same]
     runner_up = max(other, key=lambda i: outcomes[i].mean) if other else None
     sensitive, correlation, low, high, top_share = None, 0.0, 0.0, 0.0, 1.0
+    tolerance = MATERIAL * sum(s.expected_revenue for s in plans[0].steps) if plans else 0.0
     if other:
         # The top choice is the first step: in each draw, the best roadmap starting with it against the
         # best starting otherwise (or doing nothing).
         lead = table[same].max(axis=0) - table[other].max(axis=0)
-        wins = lead >= 0
+        wins = lead >= -tolerance
         top_share = float(np.mean(wins))
         ranked = _ranks(lead)
         for key, values in drawn.items():
@@ -257,5 +274,6 @@ def simulate(
             high = float(np.mean(wins[values >= np.quantile(values, 0.8)]))
     nothing = [o.best_share for o in outcomes if not o.order]
     return Simulation(
-        n, seed, outcomes, steps, runner_up, top_share, sum(nothing), sensitive, correlation, low, high
-    )
+        n, seed, outcomes, steps, runner_up, top_share, sum(nothing), sensitive, correlation, low, high,
+        tolerance,
+    )  # fmt: skip

@@ -89,8 +89,9 @@ def sensitivity_summary(roadmap: Roadmap) -> str:
             f"{pct(1 - sim.nothing_share)} of {sim.draws:,} simulated futures (seed {sim.seed}) one would pay."
         )
     top = CERTIFICATIONS[roadmap.plan.steps[0].certification].name
+    tie = f" (or within {money(sim.tolerance, cur)} of it)" if sim.tolerance >= 0.5 else ""
     text = (
-        f"{top} first is the best start in {pct(sim.top_share)} of {sim.draws:,} simulated futures "
+        f"{top} first is the best start{tie} in {pct(sim.top_share)} of {sim.draws:,} simulated futures "
         f"(seed {sim.seed}): {confidence(sim.top_share)} confidence."
     )
     if sim.runner_up is not None:
@@ -164,6 +165,7 @@ def to_dict(roadmap: Roadmap) -> dict[str, Any]:
             "seed": sim.seed,
             "top_choice": plan.steps[0].certification if plan.steps else None,
             "top_choice_share": round(sim.top_share, 4),
+            "top_choice_tolerance": _money(sim.tolerance),
             "confidence": confidence(sim.top_share),
             "nothing_pays_share": round(sim.nothing_share, 4),
             "runner_up": None if sim.runner_up is None else list(sim.candidates[sim.runner_up].order),

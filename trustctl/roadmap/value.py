@@ -6,9 +6,12 @@ exponential with the mean slip). At that month each certification it asks for is
 1 when the report is in hand (a self-attested HIPAA: the share of health buyers who accept that), the
 bridge acceptance when a Type I report and a running Type II observation window stand in for Type II,
 the in-progress acceptance when the report is due within the in-progress months, else 0. A deal's level
-is the product over what it asks for; its value is amount x probability x level, nothing after the
-horizon. Recurring deals arrive evenly over the horizon and close at once: deals per quarter / 3 x
-average amount x win rate x the months they would be answered, weighted by the same levels.
+is the product over what it asks for; its value is amount x contract years x probability x level. The
+horizon bounds the deals planned for, not when they may land: a deal whose close date is within the
+horizon counts at its slipped close even when the slip takes it past the horizon (a won deal that slipped
+is still won), a deal whose close date is after the horizon counts nothing. Recurring deals arrive evenly over the horizon and close at once: deals per quarter / 3 x
+average amount x contract years x win rate x the months they would be answered, weighted by the same
+levels.
 
 Every function takes floats or numpy arrays that broadcast: the planner passes plain months and a fixed
 set of slips (quantiles), the Monte Carlo passes one value per draw, so both use one formula.
@@ -52,6 +55,7 @@ class Behaviour:
     slip_months: Num
     probability_factor: Num = 1.0
     demand_factor: Num = 1.0
+    contract_years: float = 1.0  # a won deal is worth its amount x this (not drawn: the user's to state)
 
     @classmethod
     def of(cls, buyers: Buyers) -> Behaviour:
@@ -61,6 +65,7 @@ class Behaviour:
             buyers.in_progress_months,
             buyers.slip_probability,
             buyers.slip_months,
+            contract_years=buyers.contract_years,
         )
 
 
@@ -121,6 +126,8 @@ class Valuer:
         self.deals = tuple(scored)
         self.horizon = float(horizon)
         self.closes = np.array([close_month(d, as_of) for d in scored], dtype=float)
+        # 1 for a deal due within the horizon, wherever its slip takes it; 0 for one due after it
+        self.planned = np.where(self.closes <= self.horizon, 1.0, 0.0)
         self.weights = np.array([d.amount * d.probability for d in scored], dtype=float)
         self.amounts = np.array([d.amount for d in scored], dtype=float)
         self.probabilities = np.array([d.probability for d in scored], dtype=float)
@@ -145,14 +152,14 @@ class Valuer:
     def deal_levels(self, ready: dict[str, Ready], behaviour: Behaviour, slip: Any) -> Any:
         """Level of each deal (columns) at its close month plus `slip` (rows: quantiles or draws)."""
         month = self.closes + slip
-        total: Any = np.where(month <= self.horizon, 1.0, 0.0)
+        total: Any = np.broadcast_to(self.planned, np.shape(month)).copy()
         for requirement, columns in self.asked.items():  # only the deals that ask for it
             total[..., columns] *= level(requirement, month[..., columns], ready, behaviour)
         return total
 
     def deal_values(self, ready: dict[str, Ready], behaviour: Behaviour, slip: Any) -> Any:
         chance = np.minimum(1.0, self.probabilities * behaviour.probability_factor)
-        return self.amounts * chance * self.deal_levels(ready, behaviour, slip)
+        return self.amounts * behaviour.contract_years * chance * self.deal_levels(ready, behaviour, slip)
 
     def recurring(self, ready: dict[str, Ready], behaviour: Behaviour) -> dict[str, Any]:
         """Certification -> value of its recurring demand until the horizon (per draw when drawn)."""
@@ -161,7 +168,7 @@ class Valuer:
             months = answered_months(certification, ready, behaviour, self.horizon)
             found[certification] = (
                 d.deals_per_quarter / 3 * behaviour.demand_factor * d.average_amount * d.win_rate * months
-            )
+            ) * behaviour.contract_years
         return found
 
     def expected(self, ready: dict[str, Ready], behaviour: Behaviour) -> tuple[Any, dict[str, float]]:
