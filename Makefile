@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# pytest-xdist workers for `make test` (one module per worker): the machine's cores by default.
+TEST_WORKERS ?= auto
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed-dev
 
@@ -43,7 +45,7 @@ demo: $(DEMO_STAMP)
 
 # pytest exits 5 when it collected no tests: a failure, said plainly.
 test: $(STAMP)
-	@$(BIN)/pytest -q; status=$$?; \
+	@$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 # Every (operation, fault) of the fault-injection matrix; `make test` runs a seeded sample of it.

@@ -22,6 +22,27 @@ from trustctl.evidence.locker import Locker
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Modules that build a whole demo or an organization: started first, so that with pytest-xdist
+# (`--dist loadfile`, one module per worker) the longest ones never start last and end the run alone.
+HEAVY_FIRST = (
+    "test_packet.py",
+    "test_cli.py",
+    "test_trust_site.py",
+    "test_ci_action.py",
+    "test_demo_history.py",
+    "test_collect_aws.py",
+    "test_fault_matrix.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return HEAVY_FIRST.index(name) if name in HEAVY_FIRST else len(HEAVY_FIRST)
+
+    items.sort(key=rank)  # stable: each module keeps its own order
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """One sample seed per session, chosen before pytest-xdist starts its workers (they inherit this
     environment), so every worker collects the same sampled fault cases and sweeps the same bytes."""

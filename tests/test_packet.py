@@ -25,7 +25,6 @@ from trustctl.evidence import signing
 from trustctl.packet.bundle import SUMS, SUMS_SIGNATURE, sums_text
 from trustctl.packet.verify import verify_packet
 
-
 SWEEP_ALL = os.environ.get("TRUSTCTL_SWEEP_ALL") == "1"
 SAMPLE = 24  # files beyond one of every kind, each altered and removed
 
