@@ -140,41 +140,12 @@ def test_controls_list_and_show(cli: Cli) -> None:
     assert cli("controls", "show", "XX-99").code == 2
 
 
-def test_demo_runs_the_whole_pipeline(tmp_path: Path, cli: Cli) -> None:
-    ran = cli("demo", "--out", "demo", timeout=300)
-    assert ran.code == 0, ran.stderr
-    out = tmp_path / "demo"
-    for name in ("check.json", "check.sarif", "check.md", "check.junit.xml"):
-        assert (out / "reports" / name).exists(), name
-    assert "aws.iam.user_console_mfa" in ran.stdout and str(out / "reports" / "check.sarif") in ran.stdout
-    report = json.loads((out / "reports" / "check.json").read_text())
-    assert len({r["account"] for r in report["results"] if r["provider"] == "aws"}) == 3
-    # People and tenants: a leaver still active in one app, a tenant outside its region.
-    assert any(
-        r["check"] == "identity.leaver_access_removed"
-        and r["status"] == "fail"
-        and r["resource"].startswith("scim:")
-        for r in report["results"]
-    )
-    assert any(
-        r["check"] == "isolation.tenant_residency" and r["status"] == "fail" for r in report["results"]
-    )
-    for name in (
-        "leavers.txt",
-        "leavers.json",
-        "trust/trust.html",
-        "trust/trust.pdf",
-        "trust-globex/trust.html",
-    ):
-        assert (out / "reports" / name).exists(), name
-    assert {r["account"] for r in report["results"] if r["provider"] == "gcp"} == {"export:gcp-assets.json"}
-    assert (
-        report["summary"]["fail"] > 0 and report["summary"]["pass"] > 0 and report["summary"]["waived"] == 1
-    )
-    assert report["summary"]["error"] == 0
-    assert cli("verify", str(out / ".trustctl" / "locker")).code == 0
-    # A previous demo is replaced (a short history is enough to show it).
-    assert cli("demo", "--out", "demo", "--days", "3", timeout=300).code == 0
+def test_demo_replaces_its_own_directory_and_refuses_another(tmp_path: Path, cli: Cli) -> None:
+    # The whole 90-day demo's outputs are checked in test_packet.py, on the demo it builds once.
+    for _ in range(2):  # a previous demo is replaced (a short history is enough to show it)
+        ran = cli("demo", "--out", "demo", "--days", "2", timeout=300)
+        assert ran.code == 0, ran.stderr
+    assert cli("verify", str(tmp_path / "demo" / ".trustctl" / "locker")).code == 0
     (tmp_path / "mine").mkdir()
     refused = cli("demo", "--out", "mine")
     assert refused.code == 1 and "not a trustctl demo directory" in refused.stderr

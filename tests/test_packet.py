@@ -53,7 +53,50 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("packet")
     ran = trustctl("demo", "--out", "demo", cwd=root)
     assert ran.returncode == 0, ran.stderr
+    (root / "demo-stdout.txt").write_text(ran.stdout)
     return root / "demo"
+
+
+def test_demo_runs_the_whole_pipeline(demo: Path) -> None:
+    """`trustctl demo` (the whole 90-day history, as `make demo` runs it) writes every report."""
+    stdout = (demo.parent / "demo-stdout.txt").read_text()
+    for name in ("check.json", "check.sarif", "check.md", "check.junit.xml", "trustctl-inventory.txt"):
+        assert (demo / "reports" / name).exists(), name
+    assert "aws.iam.user_console_mfa" in stdout and str(demo / "reports" / "check.sarif") in stdout
+    report = json.loads((demo / "reports" / "check.json").read_text())
+    assert len({r["account"] for r in report["results"] if r["provider"] == "aws"}) == 3
+    # People and tenants: a leaver still active in one app, a tenant outside its region.
+    assert any(
+        r["check"] == "identity.leaver_access_removed"
+        and r["status"] == "fail"
+        and r["resource"].startswith("scim:")
+        for r in report["results"]
+    )
+    assert any(
+        r["check"] == "isolation.tenant_residency" and r["status"] == "fail" for r in report["results"]
+    )
+    for name in (
+        "leavers.txt",
+        "leavers.json",
+        "trust/trust.html",
+        "trust/trust.pdf",
+        "trust-globex/trust.html",
+    ):
+        assert (demo / "reports" / name).exists(), name
+    assert {r["account"] for r in report["results"] if r["provider"] == "gcp"} == {"export:gcp-assets.json"}
+    assert (
+        report["summary"]["fail"] > 0 and report["summary"]["pass"] > 0 and report["summary"]["waived"] == 1
+    )
+    assert report["summary"]["error"] == 0
+    # The SARIF's locations are lines of the inventory written beside it.
+    sarif = json.loads((demo / "reports" / "check.sarif").read_text())
+    inventory = (demo / "reports" / "trustctl-inventory.txt").read_text().splitlines()
+    for result in sarif["runs"][0]["results"]:
+        [location] = result["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] == "reports/trustctl-inventory.txt"
+        assert 1 <= physical["region"]["startLine"] <= len(inventory)
+    assert trustctl("verify", str(demo / ".trustctl" / "locker"), cwd=demo).returncode == 0
 
 
 @pytest.fixture(scope="module")
