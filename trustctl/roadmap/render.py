@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from rich.console import Console
 from rich.table import Table
@@ -74,8 +74,8 @@ def _title(roadmap: Roadmap) -> str:
     i = roadmap.inputs
     return (
         f"Certification roadmap as of {i.as_of.isoformat()}, {i.horizon_months}-month horizon, "
-        f"{len(i.deals)} deals in {roadmap.pipeline.source}"
-    )
+        f"{len(i.deals)} deals in {PurePath(roadmap.pipeline.source).name}"
+    )  # the file's name: a title is no place for a temporary directory
 
 
 def shared_line(roadmap: Roadmap) -> str:
