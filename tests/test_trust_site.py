@@ -122,6 +122,11 @@ def test_site_pages_exist_and_every_relative_link_resolves(demo: Demo) -> None:
     areas = sorted(p.name for p in (site / "areas").iterdir())
     assert areas, "the demo has areas in place"
     index = (site / "index.html").read_text()
+    # [trust] in_progress = ["soc2"]: SOC 2 shows as in progress, frameworks Acme is not working toward
+    # are left out rather than claimed.
+    words = _visible(index)
+    assert "SOC 2 in progress" in words, words
+    assert not any(name in words for name in ("ISO/IEC 27001", "HIPAA", "FERPA", "SOC 3")), words
     for area in areas:
         assert f'href="areas/{area}"' in index
         assert "Criteria it supports" in (site / "areas" / area).read_text(), area

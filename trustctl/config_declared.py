@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from trustctl.ids import CERTIFICATION_IDS
+from trustctl.ids import CERTIFICATION_IDS, FRAMEWORK_IDS
 from trustctl.inputs import BoundedDate, PlainPath, Prose, SingleLine
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -168,6 +168,10 @@ class TrustConfig(_Model):
     omit_areas: list[
         Literal["access", "encryption", "backup", "logging", "network", "isolation", "people"]
     ] = []
+    # Frameworks the organization is working toward, shown as "in progress" (controls mapped and
+    # monitored, no report yet). Default: every framework trustctl maps. Held certifications and audits
+    # in observation ([certifications]) are always shown; any other framework is left out.
+    in_progress: list[Literal[FRAMEWORK_IDS]] | None = None  # type: ignore[valid-type]
 
 
 class Waiver(_Model):

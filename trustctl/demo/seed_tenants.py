@@ -110,6 +110,7 @@ regions = ["eu-west-1"]
 
 [trust]
 contact = "security@acme.example"
+in_progress = ["soc2"]  # what Acme works toward now (the roadmap's first step)
 subprocessors = [
   {{ name = "Amazon Web Services", purpose = "Hosting and storage", location = "Ireland (eu-west-1)" }},
   {{ name = "Google Cloud", purpose = "Analytics", location = "Belgium (europe-west1)" }},

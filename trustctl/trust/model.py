@@ -263,11 +263,14 @@ def _frameworks(
     other frameworks, work in progress: with counts at the NDA level, without them in public."""
     held = config.certifications.held()
     observed = config.certifications.in_observation()
+    pursued = config.trust.in_progress
     out = [held_wording(cert, holding, today) for cert, holding in held.items()]
     out += [observation_wording(cert, audit, today) for cert, audit in observed.items()]
     for r in readiness:
         if any(c in held or c in observed for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ())):
             continue
+        if pursued is not None and r.framework.id not in pursued:
+            continue  # not claimed as in progress where the organization is not working toward it
         if level != "nda":
             audited = any(c in AUDITED for c in FRAMEWORK_CERTIFICATIONS.get(r.framework.id, ()))
             yet = "no report issued yet" if audited else "not yet attested"  # HIPAA, FERPA: no report
