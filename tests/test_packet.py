@@ -81,6 +81,8 @@ def test_demo_runs_the_whole_pipeline(demo: Path) -> None:
         "trust/trust.html",
         "trust/trust.pdf",
         "trust-globex/trust.html",
+        "trust-site/index.html",
+        "trust-site/verify.html",
     ):
         assert (demo / "reports" / name).exists(), name
     assert {r["account"] for r in report["results"] if r["provider"] == "gcp"} == {"export:gcp-assets.json"}

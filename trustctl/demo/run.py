@@ -201,6 +201,9 @@ def run_demo(out: Path, progress: Progress | None = None, days: int = history.DA
     ]
     globex = out / "reports" / "trust-globex"
     files["customer"] = pipeline.trust_report(config, globex, customer="globex", assessed=assessed)["html"]
+    # The static trust center those reports stand behind, ready for any static host.
+    site = out / "reports" / "trust-site"
+    files["site"] = pipeline.trust_site(config, site, packet=built.files["zip"], assessed=assessed)[0]
     headlines = [status_report.compact(r) for r in readiness]
     head = index.chain(pipeline.open_locker(config))[-1][1]
     return DemoOutcome(out, report, render_table(report), files, headlines, made.fingerprint, head)

@@ -51,6 +51,8 @@ class Line:
         if self.unlisted:
             tails.append("more could not be listed, so the count is incomplete")
         tail = f" ({'; '.join(tails)})" if tails else ""
+        if self.passed == self.total == 1 and not tail:
+            return f"{self.in_place} (1 of 1)"  # not "1 of 1 customers ... have": the noun is plural
         return f"{count} {self.noun} {self.predicate}{tail}"
 
 
