@@ -23,6 +23,7 @@ check fails fast instead of reaching the internet). Prowler's code is never part
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import re
@@ -404,14 +405,26 @@ def prowler_failing(findings: list[dict[str, Any]]) -> tuple[dict[str, set[str]]
 # ---------------------------------------------------------------------------------------------- trustctl
 
 
-def run_trustctl(work: Path) -> tuple[Timed, Timed, dict[str, Any]]:
+def run_trustctl(work: Path, profile: Path | None = None) -> tuple[Timed, Timed, dict[str, Any]]:
+    """`trustctl collect aws`, then `check`; with `profile`, each under cProfile (slower, not a figure)."""
     configure(work / "trustctl", REGIONS, org_role=None)
     config = work / "trustctl" / "trustctl.toml"
-    exe = str(Path(sys.executable).with_name("trustctl"))
+    # Bytecode, as an installed wheel has it (pip compiles at install, as Prowler's venv was): an
+    # editable checkout run with PYTHONDONTWRITEBYTECODE would compile ~130 modules in every process.
+    import trustctl
+
+    compileall.compile_dir(Path(trustctl.__file__).parent, quiet=1)
+
+    def exe(name: str) -> list[str]:
+        if profile is None:  # the installed console script; PYTHONPATH, if set, is inherited
+            return [str(Path(sys.executable).with_name("trustctl"))]
+        profile.mkdir(parents=True, exist_ok=True)
+        return [sys.executable, "-m", "cProfile", "-o", str(profile / f"{name}.prof"), "-m", "trustctl.cli"]
+
     env = dict(os.environ)
-    collect = timed([exe, "collect", "aws", "--config", str(config)], env, work / "collect.log")
+    collect = timed([*exe("collect"), "collect", "aws", "--config", str(config)], env, work / "collect.log")
     check_log = work / "check.json"
-    check = timed([exe, "check", "--config", str(config), "--format", "json"], env, check_log)
+    check = timed([*exe("check"), "check", "--config", str(config), "--format", "json"], env, check_log)
     text = check_log.read_text(encoding="utf-8")
     return collect, check, json.loads(text[text.index("{") :])
 
@@ -542,8 +555,17 @@ def main() -> None:
     parser.add_argument("--prowler-venv", type=Path, default=PROWLER_VENV, help=f"(default {PROWLER_VENV})")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep outputs and logs here")
+    parser.add_argument(
+        "--no-prowler", action="store_true", help="time trustctl only (no ratio or recall table)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run trustctl under cProfile, writing DIR/collect.prof, check.prof",
+    )
     args = parser.parse_args()
-    exe = prowler_bin(args.prowler_venv)
+    exe = None if args.no_prowler else prowler_bin(args.prowler_venv)
     f = Figures()
     work = Path(tempfile.mkdtemp(prefix="trustctl-vs-prowler-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
@@ -556,10 +578,12 @@ def main() -> None:
                 print(f"  moto rejected {kind}: {message}")
             f.load_before = os.getloadavg()
             f.moto_per_s = throughput("sts", 1000, 16)
-            print("running Prowler ...", flush=True)
-            f.prowler, findings = run_prowler(exe, endpoint, work)
+            findings: list[dict[str, Any]] = []
+            if exe is not None:
+                print("running Prowler ...", flush=True)
+                f.prowler, findings = run_prowler(exe, endpoint, work)
             print("running trustctl collect aws + check ...", flush=True)
-            f.collect, f.check, report = run_trustctl(work)
+            f.collect, f.check, report = run_trustctl(work, args.profile)
             f.requests = requests_of(work / "collect.log")
             f.load_after = os.getloadavg()
     finally:
