@@ -23,6 +23,7 @@ check fails fast instead of reaching the internet). Prowler's code is never part
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import re
@@ -315,15 +316,36 @@ class Timed:
         )
 
 
+# A child's ru_maxrss starts at its parent's peak: Linux carries the peak of the address space a process
+# had before exec into it. So each tool runs under this small reporter (about 10 MiB) instead of being
+# forked from the benchmark, which holds the seeded account's description and Prowler's findings.
+_REPORTER = (
+    "import json, os, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "proc = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(proc.pid, 0)\n"
+    "wall = time.perf_counter() - start\n"
+    "code = os.waitstatus_to_exitcode(status)\n"
+    "cpu = usage.ru_utime + usage.ru_stime\n"
+    "with open(sys.argv[1], 'w') as f:\n"
+    "    json.dump([wall, cpu, usage.ru_maxrss / 1024, code], f)\n"
+)
+
+
 def timed(argv: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> Timed:
-    """Run argv to completion; its output goes to `log`; measured with wait4 (this child only)."""
+    """Run argv to completion; its output goes to `log`; measured with wait4 (that process only)."""
+    figures = log.with_suffix(log.suffix + ".rusage")
     with log.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+        subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _REPORTER, str(figures), *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            check=False,
+        )
+    wall, cpu, peak, code = json.loads(figures.read_text(encoding="utf-8"))
+    return Timed(wall, cpu, peak, code)
 
 
 # ---------------------------------------------------------------------------------------------- prowler
@@ -404,14 +426,26 @@ def prowler_failing(findings: list[dict[str, Any]]) -> tuple[dict[str, set[str]]
 # ---------------------------------------------------------------------------------------------- trustctl
 
 
-def run_trustctl(work: Path) -> tuple[Timed, Timed, dict[str, Any]]:
+def run_trustctl(work: Path, profile: Path | None = None) -> tuple[Timed, Timed, dict[str, Any]]:
+    """`trustctl collect aws`, then `check`; with `profile`, each under cProfile (slower, not a figure)."""
     configure(work / "trustctl", REGIONS, org_role=None)
     config = work / "trustctl" / "trustctl.toml"
-    exe = str(Path(sys.executable).with_name("trustctl"))
+    # Bytecode, as an installed wheel has it (pip compiles at install, as Prowler's venv was): an
+    # editable checkout run with PYTHONDONTWRITEBYTECODE would compile ~130 modules in every process.
+    import trustctl
+
+    compileall.compile_dir(Path(trustctl.__file__).parent, quiet=1)
+
+    def exe(name: str) -> list[str]:
+        if profile is None:  # the installed console script; PYTHONPATH, if set, is inherited
+            return [str(Path(sys.executable).with_name("trustctl"))]
+        profile.mkdir(parents=True, exist_ok=True)
+        return [sys.executable, "-m", "cProfile", "-o", str(profile / f"{name}.prof"), "-m", "trustctl.cli"]
+
     env = dict(os.environ)
-    collect = timed([exe, "collect", "aws", "--config", str(config)], env, work / "collect.log")
+    collect = timed([*exe("collect"), "collect", "aws", "--config", str(config)], env, work / "collect.log")
     check_log = work / "check.json"
-    check = timed([exe, "check", "--config", str(config), "--format", "json"], env, check_log)
+    check = timed([*exe("check"), "check", "--config", str(config), "--format", "json"], env, check_log)
     text = check_log.read_text(encoding="utf-8")
     return collect, check, json.loads(text[text.index("{") :])
 
@@ -524,14 +558,17 @@ def markdown(f: Figures) -> str:
         + (f"{f.collect.wall_s * f.moto_per_s / f.requests:.2f}" if f.requests and f.moto_per_s else "-"),
         f"- resources seeded: {sum(f.seeded.created.values())} ({dict(sorted(f.seeded.created.items()))})",
         f"- Prowler findings: {f.prowler_findings}; trustctl results: {f.results}",
-        "",
-        "| Prowler check | trustctl check | Prowler fails | trustctl fails | missed by trustctl | note |",
-        "|---|---|--:|--:|--:|---|",
-        *(
-            f"| {p.prowler} | {p.trustctl} | {p.prowler_fail} | {p.trustctl_fail} | {len(p.missed)} | {p.note} |"
-            for p in f.pairs
-        ),
     ]
+    if f.pairs:  # none with --no-prowler
+        lines += [
+            "",
+            "| Prowler check | trustctl check | Prowler fails | trustctl fails | missed by trustctl | note |",
+            "|---|---|--:|--:|--:|---|",
+            *(
+                f"| {p.prowler} | {p.trustctl} | {p.prowler_fail} | {p.trustctl_fail} | {len(p.missed)} | {p.note} |"
+                for p in f.pairs
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -542,8 +579,17 @@ def main() -> None:
     parser.add_argument("--prowler-venv", type=Path, default=PROWLER_VENV, help=f"(default {PROWLER_VENV})")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep outputs and logs here")
+    parser.add_argument(
+        "--no-prowler", action="store_true", help="time trustctl only (no ratio or recall table)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run trustctl under cProfile, writing DIR/collect.prof, check.prof",
+    )
     args = parser.parse_args()
-    exe = prowler_bin(args.prowler_venv)
+    exe = None if args.no_prowler else prowler_bin(args.prowler_venv)
     f = Figures()
     work = Path(tempfile.mkdtemp(prefix="trustctl-vs-prowler-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
@@ -556,10 +602,12 @@ def main() -> None:
                 print(f"  moto rejected {kind}: {message}")
             f.load_before = os.getloadavg()
             f.moto_per_s = throughput("sts", 1000, 16)
-            print("running Prowler ...", flush=True)
-            f.prowler, findings = run_prowler(exe, endpoint, work)
+            findings: list[dict[str, Any]] = []
+            if exe is not None:
+                print("running Prowler ...", flush=True)
+                f.prowler, findings = run_prowler(exe, endpoint, work)
             print("running trustctl collect aws + check ...", flush=True)
-            f.collect, f.check, report = run_trustctl(work)
+            f.collect, f.check, report = run_trustctl(work, args.profile)
             f.requests = requests_of(work / "collect.log")
             f.load_after = os.getloadavg()
     finally:
@@ -570,7 +618,7 @@ def main() -> None:
     f.results = report["summary"]
     p_fail, seen = prowler_failing(findings)
     t_fail, _ = trustctl_failing(report)
-    f.pairs = recall(p_fail, seen, t_fail)
+    f.pairs = recall(p_fail, seen, t_fail) if exe is not None else []
     print("\n" + markdown(f) + "\n")
     unexplained = [p for p in f.pairs if p.missed and p.prowler not in DIFFERENT]
     for p in unexplained:

@@ -202,3 +202,24 @@ def test_worker_processes_collect_the_same_evidence(aws: str, tmp_path: Path) ->
     assert runs[1].errors == [] and runs[1].previous == pipeline.open_locker(config).manifest_digest(
         runs[0].run_id
     )
+
+
+def test_long_tasks_start_first_and_the_collector_is_restored(aws: str, tmp_path: Path) -> None:
+    """S3's reads per bucket are most of an account's requests: its task starts before the others, so
+    it does not run alone at the end; the garbage collector, paused while collecting, is on after."""
+    import gc
+
+    seed_single_account()
+    boto3.client("s3").create_bucket(Bucket="first-bucket")
+    made = pipeline.init(tmp_path, "Acme")
+    config = pipeline.load(made.config)
+    config = config.model_copy(update={"aws": AwsConfig(regions=["us-east-1"], max_workers=1)})
+    created: list[str] = []
+
+    def hook(client: Any) -> None:
+        created.append(client.meta.service_model.service_name)
+
+    collected = pipeline.collect(config, ["aws"], hooks=[hook])
+    assert collected.errors == 0
+    assert created[:2] == ["sts", "s3"]  # the caller's identity, then the long task on the one worker
+    assert gc.isenabled()

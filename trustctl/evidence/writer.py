@@ -20,6 +20,7 @@ from trustctl.evidence import index, manifests, redact, signing
 from trustctl.evidence.canonical import canonical_bytes, sha256_hex, to_jsonable
 from trustctl.evidence.compress import Prepared
 from trustctl.evidence.files import write_atomic
+from trustctl.evidence.gcpause import gc_paused
 from trustctl.evidence.layout import MANIFEST, MARKER, SIGNATURE, STARTED, utc_now
 from trustctl.evidence.records import Call, CallError, Manifest, RequestRecord, Tool
 from trustctl.evidence.redact import Redactor
@@ -118,6 +119,10 @@ class RunWriter:
     def commit(self, providers: list[str]) -> Manifest:
         """Store the request list and times, then sign and write the manifest, chained to the previous
         complete run; finally pack loose objects if enough have gathered."""
+        with gc_paused():  # after a collection: many records to order and read back, a large heap
+            return self._commit(providers)
+
+    def _commit(self, providers: list[str]) -> Manifest:
         chain = index.chain(self.locker)
         previous = chain[-1][1] if chain else None
         # Runs interrupted before their manifest are recorded here, so `verify` can tell the trace of an

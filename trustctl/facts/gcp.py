@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from trustctl.evidence.gcpause import gc_paused
 from trustctl.facts.base import BASE_COLUMNS, Evidence, Normalizer
 from trustctl.facts.gcp_assets import (
     BASE,
@@ -31,7 +32,6 @@ from trustctl.facts.gcp_assets import (
     asset_table,
     bindings,
     collect_assets,
-    gc_paused,
     region_of,
     release_assets,
     searched_policies,

@@ -12,17 +12,16 @@ extractor takes from the resource data. The parsed chunk is dropped before the n
 
 from __future__ import annotations
 
-import gc
 import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
+from trustctl.evidence.gcpause import gc_paused
 from trustctl.evidence.records import RequestRecord
 from trustctl.facts.base import BASE_COLUMNS, Evidence, frame
 
@@ -89,23 +88,6 @@ def _chunks(ev: Evidence) -> Iterator[tuple[RequestRecord, Any]]:
             c = record.call
             if record.object and (c.provider, c.service, c.operation) == (PROVIDER, service, operation):
                 yield record, ev.locker.get_object(record.object)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection for a while (restored after, if it was on).
-
-    Parsing a chunk and building a table each allocate hundreds of thousands of containers, none of
-    them in a cycle, while a few million long-lived objects are tracked: the collector's passes over
-    them (triggered by the allocations alone) cost more than the parsing itself.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _MERGED: weakref.WeakKeyDictionary[Evidence, Merged] = weakref.WeakKeyDictionary()

@@ -19,6 +19,7 @@ from trustctl.controls.registry import Context, all_checks
 from trustctl.controls.results import Result, Severity
 from trustctl.errors import InputError
 from trustctl.evidence import documents, redact, responses, signing
+from trustctl.evidence.gcpause import gc_paused
 from trustctl.evidence.locker import Locker
 from trustctl.evidence.records import Manifest
 from trustctl.facts.base import Evidence, FactSet
@@ -120,6 +121,17 @@ def assessment(
 
     `today` (default: now) is the day documents, waivers and freshness are judged on;
     `judge_on_evidence_day` judges them on the day the evidence was observed (the trust report's date)."""
+    with gc_paused():  # fact tables, results and readiness: many allocations, next to no cyclic garbage
+        return _assessment(config, framework_ids, run_id, today, judge_on_evidence_day)
+
+
+def _assessment(
+    config: Config,
+    framework_ids: Sequence[str] | None,
+    run_id: str | None,
+    today: date | None,
+    judge_on_evidence_day: bool,
+) -> Assessment:
     for framework_id in framework_ids or ():
         get_framework(framework_id)  # an unknown id is an error before any work
     locker = open_locker(config)

@@ -207,6 +207,8 @@ class ClientFactory:
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             user_agent_extra=f"trustctl/{__version__}",
+            # A client is shared by a collector's own pool (S3's 16 bucket readers) and the runner's.
+            max_pool_connections=max(16, settings.max_workers),
         )
 
     def base_session(self) -> boto3.Session:

@@ -39,6 +39,7 @@ from trustctl.collectors.base import (
     store,
 )
 from trustctl.config import AwsConfig
+from trustctl.evidence.gcpause import gc_paused
 from trustctl.evidence.records import Call, CallError
 
 
@@ -46,7 +47,9 @@ class AwsCollector(Collector, Protocol):
     """A `Collector` of one AWS service; `is_global` ones run once per account, the others per region.
 
     Optional: `operations` (when the API operations are not named like the IAM actions, as in S3),
-    `companion` (a second service whose client is passed with the first's as a ClientPair)."""
+    `companion` (a second service whose client is passed with the first's as a ClientPair),
+    `long_running` (true for a collector whose requests grow with the resources, such as S3's reads per
+    bucket: its tasks are started first, so they do not run alone at the end of a collection)."""
 
     @property
     def is_global(self) -> bool: ...
@@ -133,6 +136,18 @@ def collect_aws(
     collectors: Sequence[AwsCollector] | None = None,
 ) -> AwsSummary:
     """One collection of every account and region in scope into `sink`."""
+    with gc_paused():  # clients' models and responses: many allocations, next to no cyclic garbage
+        return _collect_aws(settings, sink, progress, factory=factory, collectors=collectors)
+
+
+def _collect_aws(
+    settings: AwsConfig,
+    sink: EvidenceSink,
+    progress: Progress | None,
+    *,
+    factory: ClientFactory | None,
+    collectors: Sequence[AwsCollector] | None,
+) -> AwsSummary:
     factory = factory or ClientFactory(settings, allowed=declared_operations(collectors))
     progress = progress or NoProgress()
     defaults = collectors is None  # worker processes can only rebuild the default collectors
@@ -162,6 +177,8 @@ def collect_aws(
             else:
                 tasks += [(collector, account, region) for region in regions]
 
+    # The long tasks first: a collection takes as long as its last task, and the pool is then idle.
+    tasks.sort(key=lambda task: not getattr(task[0], "long_running", False))
     progress.add(len(tasks))
     labels = [f"aws {a.account_id} {'global' if c.is_global else r} {c.service}" for c, a, r in tasks]
     if settings.processes > 1 and not factory.hooks and defaults:

@@ -1,7 +1,8 @@
 """S3 evidence: every bucket's protection settings, and the account-level public access block.
 
-S3 is listed once per account (ListBuckets is global); the eight per-bucket reads run on a small
-bounded pool because accounts with hundreds of buckets are common and each read is one round trip.
+S3 is listed once per account (ListBuckets is global); the eight per-bucket reads run on a bounded
+pool because accounts with hundreds of buckets are common and each read is one round trip. They are
+most of an account's requests, so the runner starts this collector first (`long_running`).
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ class S3BucketCollector:
     is_global = True
     permissions = tuple(IAM_ACTIONS.values())
     operations = tuple(f"s3:{operation}" for operation in IAM_ACTIONS)
+    long_running = True  # eight reads per bucket: started before the other tasks (runner.collect_aws)
 
-    def __init__(self, workers: int = 8) -> None:
+    def __init__(self, workers: int = 16) -> None:
         # workers=1 keeps the calls in a fixed order (botocore's Stubber expects one).
         self.workers = workers
 
