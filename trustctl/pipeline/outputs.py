@@ -139,7 +139,7 @@ def roadmap(
 ) -> Roadmap:
     """The roadmap: the sales pipeline, closed deals and costs are read and checked first, then the gap is
     measured; the roster (when configured) sizes the recurring operating costs."""
-    from trustctl.collectors.identity.roster import read_roster
+    from trustctl.collectors.identity.roster import configured_roster
     from trustctl.roadmap import build as roadmap_build
     from trustctl.roadmap.costs import SHIPPED, load_costs
     from trustctl.roadmap.gap import frameworks_needed
@@ -155,16 +155,9 @@ def roadmap(
     if assessed is None or any(f not in assessed.readiness for f in needed):
         assessed = assessment(config, needed)
     team = None
-    identity = config.identity
-    if identity.roster is not None:
-        roster = config.base_dir / identity.roster
-        people = read_roster(
-            roster,
-            {str(k): v for k, v in identity.roster_columns.items()},
-            identity.active_statuses,
-            identity.terminated_statuses,
-        )
-        team = roadmap_build.team_from_roster(people, as_of or assessed.today, str(identity.roster))
+    roster = configured_roster(config)
+    if roster is not None:
+        team = roadmap_build.team_from_roster(roster[1], as_of or assessed.today, str(config.identity.roster))
     return roadmap_build.assemble(
         deals,
         costs,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -106,6 +107,15 @@ class Uncertainty(_Model):
     demand_spread: float = Field(ge=0, le=1)
 
 
+def _known_certifications(table: Mapping[str, object]) -> None:
+    """A ValueError naming the keys of `table` that are not certification ids."""
+    unknown = sorted(set(table) - set(CERTIFICATION_IDS))
+    if unknown:
+        raise ValueError(
+            f"unknown certification {', '.join(unknown)} (known: {', '.join(CERTIFICATION_IDS)})"
+        )
+
+
 def _families(table: dict[str, float]) -> dict[str, float]:
     unknown = sorted(set(table) - {*FAMILIES, "default"})
     if unknown:
@@ -146,11 +156,7 @@ class Costs(_Model):
     @field_validator("demand")
     @classmethod
     def _known_demand(cls, table: dict[str, Demand]) -> dict[str, Demand]:
-        unknown = sorted(set(table) - set(CERTIFICATION_IDS))
-        if unknown:
-            raise ValueError(
-                f"unknown certification {', '.join(unknown)} (known: {', '.join(CERTIFICATION_IDS)})"
-            )
+        _known_certifications(table)
         return table
 
     @field_validator("hours_per_control", "hours_per_document")
@@ -161,11 +167,7 @@ class Costs(_Model):
     @field_validator("certifications")
     @classmethod
     def _known(cls, table: dict[str, CertificationCost]) -> dict[str, CertificationCost]:
-        unknown = sorted(set(table) - set(CERTIFICATION_IDS))
-        if unknown:
-            raise ValueError(
-                f"unknown certification {', '.join(unknown)} (known: {', '.join(CERTIFICATION_IDS)})"
-            )
+        _known_certifications(table)
         missing = [c for c in CERTIFICATION_IDS if c not in table]
         if missing:
             raise ValueError(f"no costs for {', '.join(missing)}")

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trustctl.collectors.identity.tables import csv_rows, email_key, iso, lookup, parse_time, read_text
 from trustctl.errors import InputError
 from trustctl.inputs import BoundsError
+
+if TYPE_CHECKING:
+    from trustctl.config import Config
 
 FIELDS = ("email", "name", "status", "terminated_at", "started_at")
 
@@ -98,3 +101,14 @@ def read_roster(
     if not people:
         raise InputError(f"{path}: the roster has a header but no people.", "Export it again.")
     return people
+
+
+def configured_roster(config: Config) -> tuple[Path, list[dict[str, Any]]] | None:
+    """`[identity] roster`, read with its configured columns and statuses: its path and its people, or
+    None when no roster is configured."""
+    identity = config.identity
+    if identity.roster is None:
+        return None
+    path = config.base_dir / identity.roster
+    columns = {str(k): v for k, v in identity.roster_columns.items()}
+    return path, read_roster(path, columns, identity.active_statuses, identity.terminated_statuses)

@@ -31,7 +31,7 @@ from trustctl.collectors.base import (
 )
 from trustctl.collectors.identity.idp import read_idp_export
 from trustctl.collectors.identity.records import read_records
-from trustctl.collectors.identity.roster import read_roster
+from trustctl.collectors.identity.roster import configured_roster
 from trustctl.collectors.identity.scim import ScimCollector, system
 from trustctl.config import Config, IdpExport, PeopleRecords
 from trustctl.errors import ConfigError
@@ -127,14 +127,9 @@ def prepare(config: Config) -> Prepared:
             "[[identity.records]] exports.",
         )
     prepared = Prepared()
-    if settings.roster is not None:
-        path = config.base_dir / settings.roster
-        people = read_roster(
-            path,
-            {str(k): v for k, v in settings.roster_columns.items()},
-            settings.active_statuses,
-            settings.terminated_statuses,
-        )
+    roster = configured_roster(config)
+    if roster is not None:
+        path, people = roster
         prepared.roster = roster_file(path, path.read_bytes(), people)
     for export in settings.idp:
         path = config.base_dir / export.path
