@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("TRUSTCTL_FAULT_SEED", "TRUSTCTL_SWEEP_SEED"):
         if not os.environ.get(name):
             os.environ[name] = str(random.SystemRandom().randrange(10**6))
+    # Pruned botocore models (collectors/aws/models.py) are cached for this session only, shared by
+    # the workers; the user's own cache is never touched by the tests.
+    if "TRUSTCTL_CACHE_DIR" not in os.environ:
+        os.environ["TRUSTCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="trustctl-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,10 @@ Cli = Callable[..., Ran]
 
 def commands(group: click.Group, prefix: str = "trustctl") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the root loads its command modules on demand
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = f"{prefix} {name}"
         found.append((path, command))
         if isinstance(command, click.Group):

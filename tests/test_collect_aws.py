@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import Ran
 from trustctl import pipeline
-from trustctl.collectors.aws.clients import ClientFactory, is_allowed
+from trustctl.collectors.aws.clients import ClientFactory, _guard, is_allowed
 from trustctl.collectors.aws.runner import declared_operations
 from trustctl.config import AwsConfig
 from trustctl.demo.seed import seed
@@ -149,9 +149,17 @@ def test_clients_refuse_mutating_and_secret_calls(aws: str) -> None:
         # A read no collector declares is refused too: the allow-list is what collectors declare.
         ("iam", lambda c: c.list_users()),
     ]
+    guard = _guard(declared_operations())
     for service, send in refused:
-        with pytest.raises(ReadOnlyViolation, match="no trustctl collector declares it"):
+        # The client's model holds the declared operations only (models.py): no such method at all.
+        with pytest.raises(AttributeError, match="object has no attribute"):
             send(factory.client(session, service, "us-east-1"))
+        # The guard is the second line: a client whose model has the operation still never sends it.
+        complete = boto3.client(service, region_name="us-east-1")
+        complete.meta.events.register("before-call", guard)
+        complete.meta.events.register("before-send", lambda request, **_: sent.append(request.url))
+        with pytest.raises(ReadOnlyViolation, match="no trustctl collector declares it"):
+            send(complete)
     assert sent == []  # refused before anything reached the endpoint
     assert boto3.client("iam").list_users()["Users"] == []
     # A declared read goes through.

@@ -40,3 +40,32 @@ def test_pipeline_names_load_on_first_use_and_keep_their_meaning() -> None:
         "    assert getattr(pipeline, name) is getattr(sys.modules[f'trustctl.pipeline.{pipeline._WHERE[name]}'], name)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_each_command_is_registered_by_the_module_the_lazy_group_names() -> None:
+    """base.COMMAND_MODULES is complete and right: importing every command module registers exactly
+    its commands, each from the module named for it."""
+    code = (
+        "import importlib, pkgutil, trustctl.cli as cli\n"
+        "from trustctl.cli.base import COMMAND_MODULES, main\n"
+        "for m in pkgutil.iter_modules(cli.__path__):\n"
+        "    if m.name != '__main__':\n"
+        "        importlib.import_module(f'trustctl.cli.{m.name}')\n"
+        "found = {name: c.callback.__module__.rpartition('.')[2] for name, c in main.commands.items()}\n"
+        "assert found == COMMAND_MODULES, (found, COMMAND_MODULES)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_running_a_command_loads_only_its_module() -> None:
+    code = (
+        "import sys\n"
+        "from trustctl.cli import main\n"
+        "try:\n"
+        "    main(['collect', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('trustctl.cli.') and m != 'trustctl.cli.base')\n"
+        "assert loaded == ['trustctl.cli.evidence'], loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
