@@ -589,3 +589,32 @@ def test_collectors_against_moto_in_parallel_and_in_order(aws: str) -> None:
     )
     assert not isinstance(account, Failure)
     assert account.data["Absent"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
+
+
+def test_a_region_named_by_the_listing_saves_get_bucket_location(tmp_path: Path) -> None:
+    """AWS's ListBuckets names each bucket's region (BucketRegion): GetBucketLocation is then not sent,
+    and the bucket's facts take the listing's region; a bucket listed without one is still located."""
+    scope = Scope("aws", ACCOUNT, "global")
+    s3 = client("s3")
+    listed = [{"Name": "listed", "BucketRegion": "ap-southeast-2"}, {"Name": "unlisted"}]
+    with Stubber(s3) as stub:
+        stub.add_response("list_buckets", {"Buckets": listed}, {"MaxBuckets": 1000})
+        for method, _ in BUCKET_CALLS:
+            if method != "get_bucket_location":
+                answer = DEFAULTS[method]
+                if isinstance(answer, str):
+                    stub.add_client_error(method, answer, "stubbed", expected_params={"Bucket": "listed"})
+                else:
+                    stub.add_response(method, answer, {"Bucket": "listed"})
+        stub_bucket(stub, "unlisted")
+        outcomes = list(S3BucketCollector(workers=1).collect(s3, scope))
+        stub.assert_no_pending_responses()
+    located = [o.call.parameters["Bucket"] for o in outcomes if o.call.operation == "GetBucketLocation"]
+    assert located == ["unlisted"]
+    s3control = client("s3control")
+    with Stubber(s3control) as stub:
+        stub.add_response("get_public_access_block", {"PublicAccessBlockConfiguration": ALL_ON}, {"AccountId": ACCOUNT})
+        outcomes += list(S3AccountPublicAccessBlockCollector().collect(s3control, scope))
+    found = assess(tmp_path, outcomes, KMS_POLICY)
+    assert found[("aws.s3.versioning", "arn:aws:s3:::listed")].region == "ap-southeast-2"
+    assert found[("aws.s3.versioning", "arn:aws:s3:::unlisted")].region == "eu-west-1"

@@ -1,7 +1,7 @@
 """S3 evidence: every bucket's protection settings, and the account-level public access block.
 
-S3 is listed once per account (ListBuckets is global); the eight per-bucket reads run on a bounded
-pool because accounts with hundreds of buckets are common and each read is one round trip. They are
+S3 is listed once per account (ListBuckets is global); the per-bucket reads (eight, or seven where the
+listing names the bucket's region, as AWS's has since 2024) run on a bounded pool because accounts with hundreds of buckets are common and each read is one round trip. They are
 most of an account's requests, so the runner starts this collector first (`long_running`).
 """
 
@@ -72,24 +72,27 @@ class S3BucketCollector:
         self.workers = workers
 
     def collect(self, client: Any, scope: Scope) -> Iterator[Outcome]:
-        names: list[str] = []
+        buckets: list[dict[str, Any]] = []
         # AWS rejects unpaginated listings in accounts whose bucket quota is above 10,000.
         for page in paginate(client, "list_buckets", scope, PaginationConfig={"PageSize": 1000}):
             yield with_iam_action(page, IAM_ACTIONS["ListBuckets"])
             if isinstance(page, Response):
-                names += [b["Name"] for b in page.data.get("Buckets", [])]
+                buckets += page.data.get("Buckets", [])
         if self.workers == 1:
-            for name in names:
-                yield from self._bucket(client, scope, name)
+            for bucket in buckets:
+                yield from self._bucket(client, scope, bucket)
             return
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="s3-bucket") as pool:
-            for outcomes in pool.map(lambda name: self._bucket(client, scope, name), names):
+            for outcomes in pool.map(lambda bucket: self._bucket(client, scope, bucket), buckets):
                 yield from outcomes
 
     @staticmethod
-    def _bucket(client: Any, scope: Scope, name: str) -> list[Outcome]:
+    def _bucket(client: Any, scope: Scope, bucket: dict[str, Any]) -> list[Outcome]:
         outcomes = []
+        name = bucket["Name"]
         for method, absent in BUCKET_CALLS:
+            if method == "get_bucket_location" and bucket.get("BucketRegion"):
+                continue  # ListBuckets names each bucket's region (AWS since 2024): one request fewer
             outcome = call(client, method, scope, absent=absent, Bucket=name)
             action = IAM_ACTIONS[outcome.call.operation]
             outcomes.append(with_iam_action(outcome, action))
