@@ -7,7 +7,7 @@ TEST_WORKERS ?= auto
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: setup setup-demo demo test test-deep lint bench bench-org bench-packet bench-prowler clean lock
+.PHONY: setup setup-demo demo test test-deep lint bench bench-org bench-packet bench-prowler clean lock models
 
 # Installs are pinned by constraints.txt; `make lock` is the only thing that moves them.
 # The demo needs trustctl and its demo extra only (moto, the SCIM server): no browser, no test tools.
@@ -24,7 +24,12 @@ $(STAMP): $(DEMO_STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo,dev]'
 	touch $(STAMP)
 
-setup-demo: $(DEMO_STAMP)
+setup-# The botocore models trustctl ships, pruned to its declared operations (collectors/aws/models.py), for
+# the botocore constraints.txt pins: run after `make lock` moves botocore (test_aws_models checks it).
+models: $(DEMO_STAMP)
+	$(BIN)/python -m trustctl.collectors.aws.models
+
+demo: $(DEMO_STAMP)
 
 setup: $(STAMP)
 
@@ -38,7 +43,7 @@ lock:
 	{ grep '^#' constraints.txt || true; \
 	  "$$tmp/venv/bin/pip" freeze --exclude-editable | grep -vi '^trustctl[=@ ]'; } > "$$tmp/constraints.txt"; \
 	cp "$$tmp/constraints.txt" constraints.txt; \
-	echo "constraints.txt rewritten: review \`git diff constraints.txt\`, then run make test"
+	echo "constraints.txt rewritten: review \`git diff constraints.txt\`, then run make models and make test"
 
 demo: $(DEMO_STAMP)
 	$(BIN)/trustctl demo --out trustctl-demo

@@ -3,14 +3,24 @@ every shape they need, and a cache that is used when sound and rebuilt when not.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
+import botocore
 import botocore.session
 import pytest
 
+from tests.conftest import ROOT
 from trustctl.collectors.aws.clients import ClientFactory
-from trustctl.collectors.aws.models import PrunedLoader, prune, reachable_shapes
+from trustctl.collectors.aws.models import (
+    BUNDLE,
+    PrunedLoader,
+    build_bundle,
+    prune,
+    reachable_shapes,
+    read_bundle,
+)
 from trustctl.collectors.aws.runner import declared_operations
 from trustctl.config import AwsConfig
 
@@ -95,3 +105,33 @@ def test_no_cache_or_an_unwritable_one_still_prunes(tmp_path: Path, monkeypatch:
     factory = ClientFactory(AwsConfig(), allowed=["iam:GetAccountSummary"])
     client = factory.client(factory.base_session(), "iam", "us-east-1")
     assert client.meta.service_model.operation_names == ["GetAccountSummary"]
+
+
+def test_the_shipped_models_are_current_for_the_pinned_botocore() -> None:
+    """pruned-models.json.gz is what `make models` writes for the botocore constraints.txt pins."""
+    pinned = next(
+        line.split("==")[1].strip()
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line.startswith("botocore==")
+    )
+    shipped = json.loads(gzip.decompress(BUNDLE.read_bytes()))
+    assert shipped["botocore"] == pinned == botocore.__version__, "run `make models` after `make lock`"
+    assert shipped == build_bundle(), "the shipped models are stale: run `make models`"
+    assert "Apache License 2.0" in shipped["source"]
+
+
+def test_the_shipped_models_serve_the_default_operations_only(tmp_path: Path) -> None:
+    default = declared_operations()
+    model = PrunedLoader(default, tmp_path).load_service_model("ec2", "service-2")
+    assert model == read_bundle(BUNDLE, default)[f"ec2/{model['metadata']['apiVersion']}"]
+    assert not (tmp_path / "botocore-models").exists()  # nothing to cache: it came with the package
+    assert read_bundle(BUNDLE, default | {"iam:ListUsers"}) == {}  # other operations: not these models
+    damaged = tmp_path / "damaged.json.gz"
+    damaged.write_bytes(BUNDLE.read_bytes()[:100])
+    assert read_bundle(damaged, default) == {}
+    assert set(
+        PrunedLoader(default, None, bundle=damaged).load_service_model("sts", "service-2")["operations"]
+    ) == {
+        "GetCallerIdentity",
+        "AssumeRole",
+    }

@@ -11,13 +11,21 @@ else ~/.cache/trustctl; TRUSTCTL_CACHE_DIR="" turns the cache off), named by a d
 version, the model file it came from (path, size, mtime) and the operations kept. A later run loads a
 few kilobytes instead of parsing the whole file: the 16 clients take about 0.09 s and 10 MiB. A cache
 that cannot be written or read is skipped: the model is then pruned in memory, as on a first run.
+
+A fresh machine (a CI runner) has no cache, so the package ships the pruned models of the default
+collectors for the botocore version constraints.txt pins (pruned-models.json.gz, written by
+`make models`; derived from botocore's data files, Apache License 2.0). They are used only when the
+installed botocore is that version, the allowed operations are the default ones and the model would
+come from botocore's own data (not AWS_DATA_PATH); anything else takes the cache path above.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -27,6 +35,8 @@ from botocore import __version__ as BOTOCORE_VERSION
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 
 SERVICE_MODEL = "service-2"
+BUNDLE = Path(__file__).with_name("pruned-models.json.gz")
+BUNDLE_SOURCE = "botocore's data files (Apache License 2.0), pruned by trustctl.collectors.aws.models"
 DOCUMENTATION_KEYS = ("documentation", "documentationUrl")
 
 
@@ -104,10 +114,18 @@ def prune(model: dict[str, Any], allowed: Collection[str]) -> dict[str, Any]:
 class PrunedLoader(Loader):  # type: ignore[misc]  # botocore is untyped
     """botocore's Loader, whose service models (`service-2`) keep only the allowed operations."""
 
-    def __init__(self, allowed: Collection[str], cache: Path | None, search_paths: list[str] | None = None):
+    def __init__(
+        self,
+        allowed: Collection[str],
+        cache: Path | None,
+        search_paths: list[str] | None = None,
+        bundle: Path | None = BUNDLE,
+    ):
         super().__init__(extra_search_paths=search_paths, file_loader=PlainJSONFileLoader())
         self._allowed = frozenset(allowed)
         self._model_cache = cache / "botocore-models" if cache is not None else None
+        self._bundle_path = bundle
+        self._bundled: dict[str, Any] | None = None
 
     @instance_cache  # type: ignore[untyped-decorator]
     def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
@@ -115,6 +133,9 @@ class PrunedLoader(Loader):  # type: ignore[misc]  # botocore is untyped
             return super().load_service_model(service_name, type_name, api_version)
         if api_version is None:
             api_version = self.determine_latest_version(service_name, type_name)
+        shipped = self._from_bundle(service_name, api_version)
+        if shipped is not None:
+            return shipped
         cached = self._cached_path(service_name, api_version)
         if cached is not None:
             try:
@@ -137,6 +158,16 @@ class PrunedLoader(Loader):  # type: ignore[misc]  # botocore is untyped
         key = json.dumps([BOTOCORE_VERSION, source, stat.st_size, stat.st_mtime_ns, sorted(self._allowed)])
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         return self._model_cache / f"{service_name}-{api_version}-{digest}.json"
+
+    def _from_bundle(self, service_name: str, api_version: str) -> dict[str, Any] | None:
+        """The shipped pruned model, when it was made from exactly what this loader would prune."""
+        if self._bundled is None:
+            self._bundled = read_bundle(self._bundle_path, self._allowed) if self._bundle_path else {}
+        model = self._bundled.get(f"{service_name}/{api_version}")
+        if model is None:
+            return None
+        source = self._source(os.path.join(service_name, api_version, SERVICE_MODEL))
+        return model if source is not None and self.is_builtin_path(source) else None
 
     def _source(self, name: str) -> str | None:
         """The file botocore would load `name` from (the first search path that has it)."""
@@ -170,3 +201,60 @@ def pruned_loader(allowed: Collection[str], data_path: str | None) -> PrunedLoad
     if data_path:
         paths = [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)]
     return PrunedLoader(allowed, cache_dir(), paths)
+
+
+def operations_digest(allowed: Collection[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(allowed)).encode()).hexdigest()
+
+
+def read_bundle(path: Path, allowed: Collection[str]) -> dict[str, Any]:
+    """The shipped models ("service/api-version" -> model) if they fit this botocore and these
+    operations; otherwise (or if the file is missing or damaged) none."""
+    try:
+        bundle = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        return {}
+    fits = bundle.get("botocore") == BOTOCORE_VERSION and bundle.get("operations") == operations_digest(
+        allowed
+    )
+    return dict(bundle.get("models", {})) if fits else {}
+
+
+def build_bundle() -> dict[str, Any]:
+    """Pruned models of every service the default collectors and the runner use, for this botocore."""
+    import botocore.session
+
+    from trustctl.collectors.aws.runner import declared_operations, default_collectors
+
+    allowed = declared_operations()
+    collectors = default_collectors()
+    services = {c.service for c in collectors}
+    services |= {str(getattr(c, "companion", "")) for c in collectors} - {""}
+    services |= {"sts", "ec2", "organizations"}  # the runner's own calls (SCOPE/ORGANIZATION_PERMISSIONS)
+    loader = botocore.session.get_session().get_component("data_loader")
+    models: dict[str, Any] = {}
+    covered: set[str] = set()
+    for service in sorted(services):
+        api_version = loader.determine_latest_version(service, SERVICE_MODEL)
+        model = prune(loader.load_service_model(service, SERVICE_MODEL, api_version), allowed)
+        models[f"{service}/{api_version}"] = model
+        covered |= {f"{signing_name(model)}:{op}" for op in model["operations"]}
+    if covered != allowed:
+        raise SystemExit(f"no service model has {sorted(allowed - covered)}: add its service to build_bundle")
+    return {
+        "source": BUNDLE_SOURCE,
+        "botocore": BOTOCORE_VERSION,
+        "operations": operations_digest(allowed),
+        "models": models,
+    }
+
+
+def write_bundle(path: Path = BUNDLE) -> None:
+    """`make models`: write the shipped bundle for the installed (constraints-pinned) botocore."""
+    data = json.dumps(build_bundle(), separators=(",", ":")).encode()  # the models keep their order
+    path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+if __name__ == "__main__":
+    write_bundle()
+    print(f"wrote {BUNDLE} for botocore {BOTOCORE_VERSION}", file=sys.stderr)
