@@ -24,14 +24,14 @@ $(STAMP): $(DEMO_STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo,dev]'
 	touch $(STAMP)
 
-setup-# The botocore models trustctl ships, pruned to its declared operations (collectors/aws/models.py), for
-# the botocore constraints.txt pins: run after `make lock` moves botocore (test_aws_models checks it).
-models: $(DEMO_STAMP)
-	$(BIN)/python -m trustctl.collectors.aws.models
-
-demo: $(DEMO_STAMP)
+setup-demo: $(DEMO_STAMP)
 
 setup: $(STAMP)
+
+# The botocore models trustctl ships, pruned to its declared operations (collectors/botocore_models.py), for
+# the botocore constraints.txt pins: run after `make lock` moves botocore (test_aws_models checks it).
+models: $(DEMO_STAMP)
+	$(BIN)/python -m trustctl.collectors.botocore_models
 
 # Rewrites constraints.txt with the newest versions pyproject.toml's ranges allow, resolved in a
 # throwaway venv (.venv is left alone); review the diff and run `make test` before committing it.

@@ -29,12 +29,13 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -332,6 +333,12 @@ _REPORTER = (
 )
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(argv: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> Timed:
     """Run argv to completion; its output goes to `log`; measured with wait4 (that process only)."""
     figures = log.with_suffix(log.suffix + ".rusage")
@@ -426,8 +433,11 @@ def prowler_failing(findings: list[dict[str, Any]]) -> tuple[dict[str, set[str]]
 # ---------------------------------------------------------------------------------------------- trustctl
 
 
-def run_trustctl(work: Path, profile: Path | None = None) -> tuple[Timed, Timed, dict[str, Any]]:
-    """`trustctl collect aws`, then `check`; with `profile`, each under cProfile (slower, not a figure)."""
+def run_trustctl(
+    work: Path, profile: Path | None = None, mark: Callable[[], None] = lambda: None
+) -> tuple[Timed, Timed, dict[str, Any]]:
+    """`trustctl collect aws`, then `check`; with `profile`, each under cProfile (slower, not a figure).
+    `mark` is called just before and just after collect (the server's CPU is read there)."""
     configure(work / "trustctl", REGIONS, org_role=None)
     config = work / "trustctl" / "trustctl.toml"
     # Bytecode, as an installed wheel has it (pip compiles at install, as Prowler's venv was): an
@@ -443,7 +453,9 @@ def run_trustctl(work: Path, profile: Path | None = None) -> tuple[Timed, Timed,
         return [sys.executable, "-m", "cProfile", "-o", str(profile / f"{name}.prof"), "-m", "trustctl.cli"]
 
     env = dict(os.environ)
+    mark()
     collect = timed([*exe("collect"), "collect", "aws", "--config", str(config)], env, work / "collect.log")
+    mark()
     check_log = work / "check.json"
     check = timed([*exe("check"), "check", "--config", str(config), "--format", "json"], env, check_log)
     text = check_log.read_text(encoding="utf-8")
@@ -515,6 +527,17 @@ def recall(prowler: dict[str, set[str]], seen: set[str], trustctl: dict[str, set
 
 
 @dataclass
+class Round:
+    """One run of each tool against the server, one after the other."""
+
+    prowler: Timed = field(default_factory=Timed)
+    collect: Timed = field(default_factory=Timed)
+    check: Timed = field(default_factory=Timed)
+    server_cpu_prowler: float = 0.0
+    server_cpu_collect: float = 0.0
+
+
+@dataclass
 class Figures:
     prowler_version: str = PROWLER_VERSION
     regions: list[str] = field(default_factory=lambda: list(REGIONS))
@@ -523,6 +546,9 @@ class Figures:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     moto_per_s: float = 0.0
+    # CPU seconds the moto server process spent answering each tool (it runs on one core, under the GIL).
+    server_cpu_prowler: float = 0.0
+    server_cpu_collect: float = 0.0
     prowler: Timed = field(default_factory=Timed)
     collect: Timed = field(default_factory=Timed)
     check: Timed = field(default_factory=Timed)
@@ -531,10 +557,30 @@ class Figures:
     results: dict[str, int] = field(default_factory=dict)
     prowler_findings: int = 0
     pairs: list[Pair] = field(default_factory=list)
+    rounds: list[Round] = field(default_factory=list)
+
+    def take_medians(self, rounds: list[Round]) -> None:
+        """Each figure is its median over the rounds (a run is kept whole: its wall, CPU and RSS)."""
+
+        def median_run(runs: list[Timed]) -> Timed:
+            return sorted(runs, key=lambda t: t.wall_s)[len(runs) // 2]
+
+        self.rounds = rounds
+        self.prowler = median_run([r.prowler for r in rounds])
+        self.collect = median_run([r.collect for r in rounds])
+        self.check = median_run([r.check for r in rounds])
+        self.trustctl = median_run([r.collect + r.check for r in rounds])
+        self.server_cpu_prowler = statistics.median(r.server_cpu_prowler for r in rounds)
+        self.server_cpu_collect = statistics.median(r.server_cpu_collect for r in rounds)
 
     @property
     def ratio(self) -> float:
         return self.prowler.wall_s / self.trustctl.wall_s if self.trustctl.wall_s else float("inf")
+
+    @property
+    def ceiling(self) -> float:
+        """The ratio if collect took only the server's CPU for its requests and check took no time."""
+        return self.prowler.wall_s / self.server_cpu_collect if self.server_cpu_collect else float("inf")
 
 
 def markdown(f: Figures) -> str:
@@ -549,6 +595,13 @@ def markdown(f: Figures) -> str:
         row("trustctl check", f.check),
         row("trustctl collect + check", f.trustctl),
         "",
+        f"- rounds: {len(f.rounds)}; figures are medians"
+        + (
+            "; ratio per round: "
+            + ", ".join(f"{r.prowler.wall_s / (r.collect + r.check).wall_s:.1f}x" for r in f.rounds)
+            if len(f.rounds) > 1 and f.prowler.wall_s
+            else ""
+        ),
         f"- ratio (Prowler wall / trustctl wall): {f.ratio:.1f}x; CPU {f.prowler.cpu_s / max(f.trustctl.cpu_s, 1e-9):.1f}x;"
         f" peak RSS {f.prowler.peak_mib / max(f.trustctl.peak_mib, 1e-9):.1f}x",
         f"- load average before / after: {' '.join(f'{x:.2f}' for x in f.load_before)} / "
@@ -556,6 +609,14 @@ def markdown(f: Figures) -> str:
         f"- moto throughput (sts, 16 threads): {f.moto_per_s:.0f} calls/s; trustctl requests: {f.requests}; "
         f"collect / (requests / throughput) = "
         + (f"{f.collect.wall_s * f.moto_per_s / f.requests:.2f}" if f.requests and f.moto_per_s else "-"),
+        f"- moto server CPU answering Prowler: {f.server_cpu_prowler:.2f} s; answering trustctl collect: "
+        f"{f.server_cpu_collect:.2f} s"
+        + (f" ({f.server_cpu_collect / f.requests * 1000:.1f} ms per request)" if f.requests else "")
+        + (
+            f"; Prowler wall / that = {f.ceiling:.1f}x, the most any client making these requests can reach"
+            if f.server_cpu_collect and f.prowler.wall_s
+            else ""
+        ),
         f"- resources seeded: {sum(f.seeded.created.values())} ({dict(sorted(f.seeded.created.items()))})",
         f"- Prowler findings: {f.prowler_findings}; trustctl results: {f.results}",
     ]
@@ -583,6 +644,13 @@ def main() -> None:
         "--no-prowler", action="store_true", help="time trustctl only (no ratio or recall table)"
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run both tools N times against the same server and report the medians (default 1)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -595,7 +663,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"seeding one account over {', '.join(REGIONS)} on a moto server process ...", flush=True)
     try:
-        with server(work) as (endpoint, seeded, _):
+        with server(work) as (endpoint, seeded, server_pid):
             f.seeded = seeded
             print(f"seeded {sum(seeded.created.values())} resources in {seeded.seconds:.1f}s", flush=True)
             for kind, message in sorted(seeded.rejected.items()):
@@ -603,17 +671,29 @@ def main() -> None:
             f.load_before = os.getloadavg()
             f.moto_per_s = throughput("sts", 1000, 16)
             findings: list[dict[str, Any]] = []
-            if exe is not None:
-                print("running Prowler ...", flush=True)
-                f.prowler, findings = run_prowler(exe, endpoint, work)
-            print("running trustctl collect aws + check ...", flush=True)
-            f.collect, f.check, report = run_trustctl(work, args.profile)
-            f.requests = requests_of(work / "collect.log")
+            rounds: list[Round] = []
+            for n in range(1, args.repeat + 1):
+                here = work if args.repeat == 1 else work / f"round-{n}"
+                here.mkdir(parents=True, exist_ok=True)
+                r = Round()
+                if exe is not None:
+                    print(f"round {n}: running Prowler ...", flush=True)
+                    before = process_cpu(server_pid)
+                    r.prowler, findings = run_prowler(exe, endpoint, here)
+                    r.server_cpu_prowler = process_cpu(server_pid) - before
+                print(f"round {n}: running trustctl collect aws + check ...", flush=True)
+                served: list[float] = []
+                r.collect, r.check, report = run_trustctl(
+                    here, args.profile, lambda into=served: into.append(process_cpu(server_pid))
+                )
+                r.server_cpu_collect = served[1] - served[0]
+                f.requests = requests_of(here / "collect.log")
+                rounds.append(r)
             f.load_after = os.getloadavg()
+            f.take_medians(rounds)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    f.trustctl = f.collect + f.check
     f.prowler_findings = len(findings)
     f.results = report["summary"]
     p_fail, seen = prowler_failing(findings)

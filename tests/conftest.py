@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in ("TRUSTCTL_FAULT_SEED", "TRUSTCTL_SWEEP_SEED"):
         if not os.environ.get(name):
             os.environ[name] = str(random.SystemRandom().randrange(10**6))
-    # Pruned botocore models (collectors/aws/models.py) are cached for this session only, shared by
+    # Pruned botocore models (collectors/botocore_models.py) are cached for this session only, shared by
     # the workers; the user's own cache is never touched by the tests.
     if "TRUSTCTL_CACHE_DIR" not in os.environ:
         os.environ["TRUSTCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="trustctl-test-cache-")

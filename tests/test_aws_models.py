@@ -1,4 +1,4 @@
-"""Clients built from pruned botocore models (collectors/aws/models.py): only the declared operations,
+"""Clients built from pruned botocore models (collectors/botocore_models.py): only the declared operations,
 every shape they need, and a cache that is used when sound and rebuilt when not."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import pytest
 
 from tests.conftest import ROOT
 from trustctl.collectors.aws.clients import ClientFactory
-from trustctl.collectors.aws.models import (
+from trustctl.collectors.aws.runner import declared_operations
+from trustctl.collectors.botocore_models import (
     BUNDLE,
     PrunedLoader,
     build_bundle,
@@ -21,7 +22,6 @@ from trustctl.collectors.aws.models import (
     reachable_shapes,
     read_bundle,
 )
-from trustctl.collectors.aws.runner import declared_operations
 from trustctl.config import AwsConfig
 
 
@@ -108,7 +108,7 @@ def test_no_cache_or_an_unwritable_one_still_prunes(tmp_path: Path, monkeypatch:
 
 
 def test_the_shipped_models_are_current_for_the_pinned_botocore() -> None:
-    """pruned-models.json.gz is what `make models` writes for the botocore constraints.txt pins."""
+    """botocore-models.json.gz is what `make models` writes for the botocore constraints.txt pins."""
     pinned = next(
         line.split("==")[1].strip()
         for line in (ROOT / "constraints.txt").read_text().splitlines()

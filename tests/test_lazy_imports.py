@@ -69,3 +69,15 @@ def test_running_a_command_loads_only_its_module() -> None:
         "assert loaded == ['trustctl.cli.evidence'], loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_assessing_reads_collector_declarations_without_the_aws_sdk() -> None:
+    """`check` reads what the collectors declare (the permissions a run used) and the pipeline's
+    assessment module; neither loads boto3 or botocore, which only a collection needs."""
+    code = (
+        "import trustctl.pipeline.assess\n"
+        "from trustctl.collectors.aws.runner import declared_actions, declared_operations\n"
+        "assert declared_actions() and declared_operations()\n"
+    )
+    loaded = _loaded(code)
+    assert "boto3" not in loaded and "botocore" not in loaded, loaded

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
-)
+if TYPE_CHECKING:  # botocore is imported where an error is classified: `check` reads declarations only
+    from botocore.exceptions import ClientError
 
 from trustctl.collectors.base import Failure, Outcome, Response, Scope, now
 from trustctl.evidence.records import Call, CallError
@@ -97,6 +91,15 @@ def _client_error(exc: ClientError) -> tuple[str, str]:
 
 def describe_error(exc: Exception, client: Any, method: str) -> CallError:
     """Classify a boto3 failure into code, a message a person can act on, and the permission."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
+
     permission = permission_for(client, method)
     operation = operation_name(client, method)
     if isinstance(exc, ClientError):
@@ -153,14 +156,13 @@ def call(
     record = _call_record(client, method, scope, params, 1)
     try:
         data = getattr(client, method)(**params)
-    except ClientError as e:
-        code = str(e.response.get("Error", {}).get("Code", ""))
-        if code in absent:
-            return Response(
-                record, {"Absent": {"Code": code, "Message": e.response["Error"].get("Message", "")}}, now()
-            )
-        return Failure(record, describe_error(e, client, method), now())
     except Exception as e:  # fail closed: every failure is recorded, none is silent
+        from botocore.exceptions import ClientError
+
+        code = str(e.response.get("Error", {}).get("Code", "")) if isinstance(e, ClientError) else ""
+        if code and code in absent:
+            message = e.response["Error"].get("Message", "")  # type: ignore[attr-defined]
+            return Response(record, {"Absent": {"Code": code, "Message": message}}, now())
         return Failure(record, describe_error(e, client, method), now())
     return Response(record, data, now())
 

@@ -219,13 +219,13 @@ class ClientFactory:
         import botocore.session
         from botocore.exceptions import ProfileNotFound
 
-        from trustctl.collectors.aws.models import pruned_loader
+        from trustctl.collectors.botocore_models import pruned_loader
 
         try:
             core = botocore.session.get_session()
             if self.settings.profile is not None:
                 core.set_config_variable("profile", self.settings.profile)
-            # Clients know the declared operations only: less memory and time per client (models.py).
+            # Clients know the declared operations only: less memory and time per client (botocore_models.py).
             loader = pruned_loader(self._allowed, core.get_config_variable("data_path"))
             core.register_component("data_loader", loader)
             self._base = boto3.Session(botocore_session=core, profile_name=self.settings.profile)

@@ -26,7 +26,6 @@ from trustctl.collectors.aws.accounts import (
 )
 from trustctl.collectors.aws.clients import ClientFactory, default_region
 from trustctl.collectors.aws.identity_center import ClientPair
-from trustctl.collectors.aws.processes import remote_task, run_in_processes
 from trustctl.collectors.base import (
     Collector,
     EvidenceSink,
@@ -182,6 +181,8 @@ def _collect_aws(
     progress.add(len(tasks))
     labels = [f"aws {a.account_id} {'global' if c.is_global else r} {c.service}" for c, a, r in tasks]
     if settings.processes > 1 and not factory.hooks and defaults:
+        from trustctl.collectors.aws.processes import remote_task, run_in_processes  # multiprocessing
+
         remote = [
             remote_task(collectors.index(c), a, r, label)
             for (c, a, r), label in zip(tasks, labels, strict=True)

@@ -13,7 +13,7 @@ few kilobytes instead of parsing the whole file: the 16 clients take about 0.09 
 that cannot be written or read is skipped: the model is then pruned in memory, as on a first run.
 
 A fresh machine (a CI runner) has no cache, so the package ships the pruned models of the default
-collectors for the botocore version constraints.txt pins (pruned-models.json.gz, written by
+collectors for the botocore version constraints.txt pins (botocore-models.json.gz, written by
 `make models`; derived from botocore's data files, Apache License 2.0). They are used only when the
 installed botocore is that version, the allowed operations are the default ones and the model would
 come from botocore's own data (not AWS_DATA_PATH); anything else takes the cache path above.
@@ -35,8 +35,8 @@ from botocore import __version__ as BOTOCORE_VERSION
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 
 SERVICE_MODEL = "service-2"
-BUNDLE = Path(__file__).with_name("pruned-models.json.gz")
-BUNDLE_SOURCE = "botocore's data files (Apache License 2.0), pruned by trustctl.collectors.aws.models"
+BUNDLE = Path(__file__).with_name("botocore-models.json.gz")
+BUNDLE_SOURCE = "botocore's data files (Apache License 2.0), pruned by trustctl.collectors.botocore_models"
 DOCUMENTATION_KEYS = ("documentation", "documentationUrl")
 
 
