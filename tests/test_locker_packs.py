@@ -211,3 +211,30 @@ def test_a_pack_checks_by_hand(locker: Locker, key: signing.Ed25519PrivateKey, t
     victim = next(out.glob("*/*"))
     victim.write_bytes(victim.read_bytes() + b" ")
     assert subprocess.run(["bash", "-c", script], cwd=out, capture_output=True).returncode != 0
+
+
+def test_reading_one_run_keeps_its_objects_not_the_whole_pack(
+    locker: Locker, key: signing.Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `want` (what the assessment does for the run it reads), a pack read keeps the wanted members
+    in memory, not the locker's whole history; an object it did not keep is still read (the pack again,
+    whole), and every byte is the same either way. A pack first read before any `want` is kept whole."""
+    for day in range(6):
+        daily_run(locker, key, day)
+    assert locker.pack(force=True)
+    everything = {h for pack in locker.packs.packs() for h in locker.packs.sizes(pack)}
+    streamed: list[Path] = []
+    members = Locker.open(locker.root).packs.members
+    fresh = Locker.open(locker.root)
+    monkeypatch.setattr(fresh.packs, "members", lambda pack: (streamed.append(pack), members(pack))[1])
+    # The run's own objects, as the assessment names them before it reads any (here, from another reader).
+    wanted = [r.object for r in locker.latest_run().requests if r.object]
+    fresh.want(wanted)
+    assert [fresh.get_object(d) for d in wanted] == [locker.get_object(d) for d in wanted]
+    [(kept, complete)] = fresh.packs._cache.values()
+    assert set(kept) == {d.removeprefix("sha256:") for d in wanted} and not complete
+    assert len(kept) < len(everything) and len(streamed) == 1
+    # An object of an earlier run, not wanted: read from the whole pack, the second and last stream.
+    older = next(h for h in everything if h not in kept)
+    assert fresh.read_object_bytes("sha256:" + older) == locker.read_object_bytes("sha256:" + older)
+    assert snapshot(fresh) == snapshot(locker) and len(streamed) == 2

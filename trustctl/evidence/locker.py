@@ -7,7 +7,7 @@ layout's names, `utc_now` and `RunWriter` are importable from here too, where th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,6 +142,10 @@ class Locker:
             raise LockerError(
                 f"{path}: evidence object is damaged ({e}).", "Run `trustctl verify`."
             ) from None
+
+    def want(self, digests: Iterable[str]) -> None:
+        """The objects about to be read (`sha256:...`): packed ones are then kept in memory alone."""
+        self.packs.want(d.removeprefix("sha256:") for d in digests)
 
     def get_object(self, digest: str) -> Any:
         """Load an object, refusing one whose bytes no longer match its address."""

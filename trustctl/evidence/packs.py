@@ -100,7 +100,9 @@ class PackStore:
         self.directory = directory
         self._lock = threading.Lock()
         self._where: dict[str, Path] | None = None  # hexdigest -> pack
-        self._cache: dict[Path, dict[str, bytes]] = {}
+        # pack -> (members read from it, whether that is all of them)
+        self._cache: dict[Path, tuple[dict[str, bytes], bool]] = {}
+        self._wanted: set[str] | None = None  # see want()
 
     # -- listing --------------------------------------------------------------------------
     def packs(self) -> list[Path]:
@@ -148,25 +150,41 @@ class PackStore:
                 f"{pack}: evidence pack cannot be read ({e}).", "Run `trustctl verify`."
             ) from None
 
+    def want(self, hexdigests: Iterable[str]) -> None:
+        """Say which objects are about to be read (one run's evidence). A pack read after this keeps those
+        members in memory rather than all of them: a merged pack holds up to `pack_merge_max` bytes of a
+        locker's history, and one run's evidence is a small part of it."""
+        with self._lock:
+            self._wanted = (self._wanted or set()) | set(hexdigests)
+
     def read(self, hexdigest: str) -> bytes | None:
-        """An object's bytes from its pack (packs are decompressed once per process), or None."""
+        """An object's bytes from its pack, or None. A pack is decompressed once per process, twice at
+        most: with `want`, the first read keeps the wanted members, and reading one it did not keep
+        reads the pack again, whole."""
         for refresh in (False, True):
             pack = self.locate(hexdigest, refresh=refresh)
             if pack is None:
                 continue
             with self._lock:
-                contents = self._cache.get(pack)
-            if contents is None:
+                cached = self._cache.get(pack)
+                wanted = self._wanted
+            if cached is None or (hexdigest not in cached[0] and not cached[1]):
+                keep = wanted | {hexdigest} if cached is None and wanted is not None else None
                 try:
-                    contents = {_hex_of(name): data for name, data in self.members(pack)}
+                    contents = {
+                        h: data
+                        for h, data in ((_hex_of(name), data) for name, data in self.members(pack))
+                        if keep is None or h in keep
+                    }
                 except LockerError:
                     if pack.exists():
                         raise
                     continue  # merged away since it was listed: look again
+                cached = (contents, keep is None)
                 with self._lock:
-                    self._cache[pack] = contents
-            if hexdigest in contents:
-                return contents[hexdigest]
+                    self._cache[pack] = cached
+            if hexdigest in cached[0]:
+                return cached[0][hexdigest]
         return None
 
     # -- writing --------------------------------------------------------------------------

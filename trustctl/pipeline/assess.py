@@ -136,6 +136,7 @@ def _assessment(
         get_framework(framework_id)  # an unknown id is an error before any work
     locker = open_locker(config)
     manifest = latest_evidence(locker, as_of=run_id)  # as of a run: what `check` saw then
+    locker.want(r.object for r in manifest.requests if r.object)  # not a whole pack of history
     evidence = Evidence(locker, manifest)
     facts = build_facts(evidence, tenants=config.tenants)
     if judge_on_evidence_day:
