@@ -52,6 +52,16 @@ class Evidence:
         # each object is read, hash-checked and parsed once. Callers must not mutate what they get.
         # `cache` shares parsed objects across runs that repeat them (a period's evaluations).
         self._objects: dict[str, Any] = {} if cache is None else cache
+        # (provider, service, operation) -> its requests with a response / with an error, in run order:
+        # the normalizers ask for hundreds of operations, each of which a scan of the run would repeat.
+        self._answered: dict[tuple[str, str, str], list[RequestRecord]] = {}
+        self._failed: dict[tuple[str, str, str], list[RequestRecord]] = {}
+        for record in manifest.requests:
+            c = record.call
+            if record.object:
+                self._answered.setdefault((c.provider, c.service, c.operation), []).append(record)
+            if record.error is not None:
+                self._failed.setdefault((c.provider, c.service, c.operation), []).append(record)
 
     def object(self, digest: str) -> Any:
         if digest not in self._objects:
@@ -59,9 +69,8 @@ class Evidence:
         return self._objects[digest]
 
     def responses(self, provider: str, service: str, operation: str) -> Iterator[tuple[RequestRecord, Any]]:
-        for record in self.manifest.requests:
-            c = record.call
-            if record.object and (c.provider, c.service, c.operation) == (provider, service, operation):
+        for record in self._answered.get((provider, service, operation), []):
+            if record.object:  # always, by construction
                 yield record, self.object(record.object)
 
     def failures(self, provider: str) -> list[RequestRecord]:
@@ -69,9 +78,7 @@ class Evidence:
 
     def failures_of(self, provider: str, service: str, operation: str) -> list[RequestRecord]:
         """Failed requests of one operation, e.g. to mark the rows whose detail call failed."""
-        return [
-            r for r in self.failures(provider) if (r.call.service, r.call.operation) == (service, operation)
-        ]
+        return list(self._failed.get((provider, service, operation), []))
 
     def accounts(self, provider: str) -> list[str]:
         return sorted({r.call.account for r in self.manifest.requests if r.call.provider == provider})
