@@ -53,10 +53,10 @@ def test_the_roster_and_idp_as_they_stood_on_a_day() -> None:
     assert "erin@acme.example" not in before and before["grace@acme.example"]["status"] == "terminated"
     idp = _rows(PEOPLE.idp(_at("2026-09-15T09:00:00")))
     assert idp["frank@acme.example"]["Status [READ ONLY]"] == "Active" and "erin@acme.example" not in idp
-    # Sign-ins after the export are not in it: they read as the morning the week started (Monday here).
-    assert idp["alice@acme.example"]["Last Sign In [READ ONLY]"] == "2026/09/14 08:00:00 UTC"
+    # Sign-ins after the export are not in it: they read as the start of the week (Monday here).
+    assert idp["alice@acme.example"]["Last Sign In [READ ONLY]"] == "2026/09/14 00:00:00 UTC"
     assert idp["erin@acme.example" if "erin" in idp else "bob@acme.example"]["Last Sign In [READ ONLY]"] == (
-        "2026/09/14 08:00:00 UTC"
+        "2026/09/14 00:00:00 UTC"
     )
     # Terminated in the roster that evening; suspended in the IdP a day after.
     evening = _at("2026-09-15T20:00:00")

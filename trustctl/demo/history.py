@@ -165,7 +165,7 @@ class People:
 
     def idp(self, at: datetime) -> str:
         """The IdP export: accounts of people who had started; suspended only from the suspension time;
-        a sign-in after the export reads as the morning its week started (the history's weeks start on
+        a sign-in after the export reads as the start of the day its week started (the history's weeks start on
         its weekly AWS day; a daily sign-in would make every day's evidence new)."""
         header, rows = self._rows(identity.IDP_CSV)
         out = []
@@ -254,11 +254,11 @@ def _until(text: str, day: date) -> str:
 
 
 def _week_start(at: datetime, weekday: int) -> datetime:
-    """08:00 UTC on the latest `weekday` (Monday 0) at or before `at`'s day; a week earlier when that
-    is after `at`."""
+    """00:00 UTC on the latest `weekday` (Monday 0) at or before `at`'s day. Midnight, so every moment of
+    a week's first day falls in that week: with a later hour, a history collected before it would move
+    its first day's sign-ins a week back, and its second day's evidence would differ from its first."""
     day = at.date() - timedelta(days=(at.weekday() - weekday) % 7)
-    start = datetime.combine(day, datetime.min.time(), UTC).replace(hour=8)
-    return start if start <= at else start - timedelta(days=7)
+    return datetime.combine(day, datetime.min.time(), UTC)
 
 
 def _roster_key(email: str) -> str:
