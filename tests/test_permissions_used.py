@@ -68,11 +68,10 @@ def test_signing_names_known_without_botocore_match_its_models() -> None:
     collectors (and their companions and the scope calls) record."""
     import botocore.session
 
-    from trustctl.collectors.aws.runner import default_collectors
+    from trustctl.collectors.aws.runner import client_services
     from trustctl.collectors.permissions import SAME_NAME, SIGNING_NAMES, _signing_name
 
-    recorded = {c.service for c in default_collectors()} | {"sts", "ec2", "organizations"}
-    recorded |= {c.companion for c in default_collectors() if getattr(c, "companion", None)}
+    recorded = set(client_services())
     assert recorded <= set(SIGNING_NAMES) | SAME_NAME, "a collector's service is missing from the table"
     session = botocore.session.get_session()
     for service in sorted(set(SIGNING_NAMES) | SAME_NAME):

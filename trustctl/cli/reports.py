@@ -16,6 +16,7 @@ from trustctl.controls.results import Severity
 from trustctl.errors import EXIT_FAILING, UsageError
 from trustctl.reports.check_report import FailOn, exit_code
 from trustctl.reports.formats import FORMATS, LOCATED, inventory
+from trustctl.reports.formats import render as render_format
 from trustctl.reports.formats.table import render as render_table
 from trustctl.reports.leavers import as_json as leaver_json
 from trustctl.reports.leavers import as_table as leaver_table
@@ -94,13 +95,11 @@ def check(
     if {fmt, *(f for f, _ in extra)} & set(LOCATED):
         _emit(inventory.render(report), inventory_path)
     for extra_fmt, path in extra:
-        _emit(LOCATED[extra_fmt](report, uri) if extra_fmt in LOCATED else FORMATS[extra_fmt](report), path)
+        _emit(render_format(extra_fmt, report, uri), path)
     if fmt == "table" and output is None:
         text = render_table(report, color=sys.stdout.isatty())
-    elif fmt in LOCATED:
-        text = LOCATED[fmt](report, uri)
     else:
-        text = FORMATS[fmt](report)
+        text = render_format(fmt, report, uri)
     _emit(text, output, f" ({', '.join(f'{n} {s}' for s, n in report.summary.items())})")
     sys.exit(exit_code(report, FailOn(fail_on)))
 

@@ -123,6 +123,7 @@ class PrunedLoader(Loader):  # type: ignore[misc]  # botocore is untyped
     ):
         super().__init__(extra_search_paths=search_paths, file_loader=PlainJSONFileLoader())
         self._allowed = frozenset(allowed)
+        self._operations = operations_digest(self._allowed)
         self._model_cache = cache / "botocore-models" if cache is not None else None
         self._bundle_path = bundle
         self._bundled: dict[str, Any] | None = None
@@ -133,10 +134,11 @@ class PrunedLoader(Loader):  # type: ignore[misc]  # botocore is untyped
             return super().load_service_model(service_name, type_name, api_version)
         if api_version is None:
             api_version = self.determine_latest_version(service_name, type_name)
-        shipped = self._from_bundle(service_name, api_version)
+        source = self._source(os.path.join(service_name, api_version, SERVICE_MODEL))
+        shipped = self._from_bundle(service_name, api_version, source)
         if shipped is not None:
             return shipped
-        cached = self._cached_path(service_name, api_version)
+        cached = self._cached_path(service_name, api_version, source)
         if cached is not None:
             try:
                 return json.loads(cached.read_bytes())
@@ -147,27 +149,22 @@ class PrunedLoader(Loader):  # type: ignore[misc]  # botocore is untyped
             _write_atomically(cached, json.dumps(model, separators=(",", ":")).encode())
         return model
 
-    def _cached_path(self, service_name: str, api_version: str) -> Path | None:
+    def _cached_path(self, service_name: str, api_version: str, source: str | None) -> Path | None:
         """The cache file for this service's pruned model, or None without a cache or a source file."""
-        if self._model_cache is None:
-            return None
-        source = self._source(os.path.join(service_name, api_version, SERVICE_MODEL))
-        if source is None:
+        if self._model_cache is None or source is None:
             return None
         stat = os.stat(source)
-        key = json.dumps([BOTOCORE_VERSION, source, stat.st_size, stat.st_mtime_ns, sorted(self._allowed)])
+        key = json.dumps([BOTOCORE_VERSION, source, stat.st_size, stat.st_mtime_ns, self._operations])
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
         return self._model_cache / f"{service_name}-{api_version}-{digest}.json"
 
-    def _from_bundle(self, service_name: str, api_version: str) -> dict[str, Any] | None:
+    def _from_bundle(self, service_name: str, api_version: str, source: str | None) -> dict[str, Any] | None:
         """The shipped pruned model, when it was made from exactly what this loader would prune."""
+        if source is None or not self.is_builtin_path(source):
+            return None  # a model from AWS_DATA_PATH: the shipped one is not its pruned form
         if self._bundled is None:
             self._bundled = read_bundle(self._bundle_path, self._allowed) if self._bundle_path else {}
-        model = self._bundled.get(f"{service_name}/{api_version}")
-        if model is None:
-            return None
-        source = self._source(os.path.join(service_name, api_version, SERVICE_MODEL))
-        return model if source is not None and self.is_builtin_path(source) else None
+        return self._bundled.get(f"{service_name}/{api_version}")
 
     def _source(self, name: str) -> str | None:
         """The file botocore would load `name` from (the first search path that has it)."""
@@ -224,17 +221,13 @@ def build_bundle() -> dict[str, Any]:
     """Pruned models of every service the default collectors and the runner use, for this botocore."""
     import botocore.session
 
-    from trustctl.collectors.aws.runner import declared_operations, default_collectors
+    from trustctl.collectors.aws.runner import client_services, declared_operations
 
     allowed = declared_operations()
-    collectors = default_collectors()
-    services = {c.service for c in collectors}
-    services |= {str(getattr(c, "companion", "")) for c in collectors} - {""}
-    services |= {"sts", "ec2", "organizations"}  # the runner's own calls (SCOPE/ORGANIZATION_PERMISSIONS)
     loader = botocore.session.get_session().get_component("data_loader")
     models: dict[str, Any] = {}
     covered: set[str] = set()
-    for service in sorted(services):
+    for service in client_services():
         api_version = loader.determine_latest_version(service, SERVICE_MODEL)
         model = prune(loader.load_service_model(service, SERVICE_MODEL, api_version), allowed)
         models[f"{service}/{api_version}"] = model

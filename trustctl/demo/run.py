@@ -26,7 +26,8 @@ from trustctl.frameworks.loader import load_frameworks
 from trustctl.pipeline import Initialized
 from trustctl.reports import status_report
 from trustctl.reports.check_report import CheckReport
-from trustctl.reports.formats import FORMATS, LOCATED, inventory
+from trustctl.reports.formats import inventory
+from trustctl.reports.formats import render as render_format
 from trustctl.reports.formats.table import render as render_table
 from trustctl.reports.leavers import as_json as leaver_json
 from trustctl.reports.leavers import as_table as leaver_table
@@ -165,8 +166,7 @@ def run_demo(out: Path, progress: Progress | None = None, days: int = history.DA
     located.write_text(inventory.render(report), encoding="utf-8")
     for name, fmt in (("json", "json"), ("sarif", "sarif"), ("junit", "junit"), ("markdown", "markdown")):
         path = out / "reports" / f"check.{ {'markdown': 'md', 'junit': 'junit.xml'}.get(fmt, fmt) }"
-        text = LOCATED[fmt](report, f"reports/{located.name}") if fmt in LOCATED else FORMATS[fmt](report)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(render_format(fmt, report, f"reports/{located.name}"), encoding="utf-8")
         files[name] = path
     files["status"] = out / "reports" / "status.md"
     files["status"].write_text(status_report.as_markdown(readiness), encoding="utf-8")

@@ -206,6 +206,15 @@ def operations_of(collector: AwsCollector) -> tuple[str, ...]:
     return tuple(getattr(collector, "operations", None) or collector.permissions)
 
 
+def client_services(collectors: Sequence[AwsCollector] | None = None) -> list[str]:
+    """The boto3 client names a collection creates: each collector's service and companion, and the
+    services of the runner's own calls (sts, ec2, organizations)."""
+    chosen = collectors if collectors is not None else default_collectors()
+    services = {c.service for c in chosen} | {str(getattr(c, "companion", "")) for c in chosen} - {""}
+    services |= {p.partition(":")[0] for p in (*SCOPE_PERMISSIONS, *ORGANIZATION_PERMISSIONS)}
+    return sorted(services)
+
+
 def declared_operations(
     collectors: Sequence[AwsCollector] | None = None, organization: bool = True
 ) -> frozenset[str]:

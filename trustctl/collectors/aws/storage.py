@@ -1,8 +1,9 @@
 """S3 evidence: every bucket's protection settings, and the account-level public access block.
 
 S3 is listed once per account (ListBuckets is global); the per-bucket reads (eight, or seven where the
-listing names the bucket's region, as AWS's has since 2024) run on a bounded pool because accounts with hundreds of buckets are common and each read is one round trip. They are
-most of an account's requests, so the runner starts this collector first (`long_running`).
+listing names the bucket's region, as AWS's has since 2024) run on a bounded pool because accounts
+with hundreds of buckets are common and each read is one round trip. They are most of an account's
+requests, so the runner starts this collector first (`long_running`).
 """
 
 from __future__ import annotations

@@ -23,3 +23,8 @@ LOCATED: dict[str, Callable[[CheckReport, str], str]] = {
     "sarif": sarif.render,
     "gitlab-sast": gitlab_sast.render,
 }
+
+
+def render(fmt: str, report: CheckReport, inventory_uri: str) -> str:
+    """The report in `fmt`; the LOCATED formats point at the inventory written at `inventory_uri`."""
+    return LOCATED[fmt](report, inventory_uri) if fmt in LOCATED else FORMATS[fmt](report)
