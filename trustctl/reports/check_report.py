@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from trustctl.controls.registry import CheckSpec
 from trustctl.controls.results import Result, Severity, Status
@@ -46,7 +47,7 @@ class Baseline:
     run_id: str
     results: list[Result]
 
-    @property
+    @cached_property  # read for every current result: built once (the dataclass is frozen, never changed)
     def statuses(self) -> dict[tuple[str, str], Status]:
         return {r.key: r.status for r in self.results}
 
@@ -73,7 +74,7 @@ class CheckReport:
     def previous_status(self, r: Result) -> Status | None:
         return None if self.baseline is None else self.baseline.statuses.get(r.key)
 
-    @property
+    @cached_property  # read by the summary, the exit code and every format
     def results(self) -> list[Result]:
         """What is reported and gated: every result, or with a baseline only the new and updated ones."""
         if self.baseline is None:
@@ -105,6 +106,10 @@ class CheckReport:
     def resolved(self) -> list[tuple[Result, Status | None]]:
         """The baseline's failures and errors that are not findings now, with the status they have now
         (None: no longer evaluated, e.g. the resource is gone)."""
+        return self._resolved
+
+    @cached_property
+    def _resolved(self) -> list[tuple[Result, Status | None]]:
         if self.baseline is None:
             return []
         now = {r.key: r.status for r in self.current}

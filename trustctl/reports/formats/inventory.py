@@ -29,19 +29,13 @@ def lines(report: CheckReport) -> list[str]:
 
 
 class Lines:
-    """The 1-based line of each resource: by its whole text, else by the resource alone (a finding of the
-    baseline may name an account the current run does not), else the first line."""
+    """The 1-based line of a current result's resource (every one has its line; the first otherwise)."""
 
     def __init__(self, report: CheckReport) -> None:
-        self.by_text: dict[str, int] = {}
-        self.by_resource: dict[str, int] = {}
-        for i, text in enumerate(lines(report), start=1):
-            if not text.startswith("#"):
-                self.by_text[text] = i
-                self.by_resource.setdefault(text.split(" ", 3)[3], i)
+        self.at = {text: i for i, text in enumerate(lines(report), start=1)}
 
     def __call__(self, r: Result) -> int:
-        return self.by_text.get(line_text(r)) or self.by_resource.get(r.resource, 1)
+        return self.at.get(line_text(r), 1)
 
 
 def render(report: CheckReport) -> str:

@@ -62,7 +62,7 @@ class _Locator:
         self.line = inventory.Lines(report)
 
     def __call__(self, r: Result) -> dict[str, Any]:
-        line = self.line(r)  # a resource gone since the baseline: the first line
+        line = self.line(r)
         return {
             "physicalLocation": {
                 "artifactLocation": {"uri": self.uri, "uriBaseId": "%SRCROOT%"},
