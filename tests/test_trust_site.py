@@ -21,23 +21,16 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.conftest import ROOT, Ran
 from trustctl import pipeline
 from trustctl.assessment import Assessment
 from trustctl.evidence import signing
 from trustctl.trust import share
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NODE = shutil.which("node")
 BASE = "https://trust.acme.example"
-
-
-@dataclass
-class Ran:
-    code: int
-    stdout: str
-    stderr: str
 
 
 def _run(cwd: Path, *args: str, timeout: int = 300) -> Ran:

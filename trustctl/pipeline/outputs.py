@@ -95,9 +95,7 @@ def trust_site(
     trust_site_pages.check_target(out)
     assessed = _on_evidence_day(config, assessed)
 
-    report = trust_model.build_report(
-        config, assessed, packet_digest=sha256_hex(packet.read_bytes()) if packet else None
-    )
+    report = trust_model.build_report(config, assessed)  # no site page shows a packet's hash: not read
     site = trust_site_pages.build_site(
         report,
         trust_model.library(assessed),

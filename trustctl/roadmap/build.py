@@ -18,7 +18,7 @@ from trustctl.roadmap.gap import Gap, measure_all
 from trustctl.roadmap.history import History, estimate
 from trustctl.roadmap.model import Inputs, Plan, Planner
 from trustctl.roadmap.pipeline_csv import Pipeline
-from trustctl.roadmap.simulate import Simulation, simulate
+from trustctl.roadmap.simulate import Simulation, simulate_best_first
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,7 @@ def decide(
     """The candidate roadmaps (the recommended one first), their simulation, and why the first is. The
     recommended roadmap has the highest expected net value over the simulated futures (ties: the
     deterministic order); the candidates come ranked by their deterministic net value."""
-    candidates = Planner(inputs).candidates()
-    simulation = simulate(inputs, candidates, draws)
-    means = [o.mean for o in simulation.candidates]
-    best = max(range(len(candidates)), key=lambda i: (means[i], -i))
-    if best:
-        candidates = [candidates[best], *candidates[:best], *candidates[best + 1 :]]
-        simulation = simulate(inputs, candidates, draws)
+    candidates, simulation = simulate_best_first(inputs, Planner(inputs).candidates(), draws)
     return tuple(candidates), simulation, explain(candidates[0], inputs, currency)
 
 

@@ -209,10 +209,9 @@ def _ranks(values: Any) -> Any:
     return np.argsort(np.argsort(values, kind="stable"), kind="stable").astype(float)
 
 
-def simulate(
-    inputs: Inputs, plans: list[Plan], draws: int | None = None, seed: int | None = None
-) -> Simulation:
-    """Every candidate in the same seeded futures; `plans[0]` is the recommended roadmap."""
+def _futures(inputs: Inputs, draws: int | None, seed: int | None) -> tuple[_Future, dict[str, Any], int, int]:
+    """The seeded futures every candidate is priced in (the draws are made before any plan is priced,
+    so a plan's net values do not depend on which plans are priced, or in what order)."""
     u = inputs.costs.uncertainty
     n, seed = draws or u.draws, u.seed if seed is None else seed
     rng = np.random.default_rng(seed)
@@ -220,12 +219,42 @@ def simulate(
     future = _Future(
         inputs, drawn, Valuer(inputs.deals, inputs.as_of, inputs.horizon_months, inputs.demand), rng
     )
-    nets = []
-    step_figures: list[tuple[Any, Any]] = []
-    for i, plan in enumerate(plans):
-        net, figures = future.run(plan, per_step=i == 0)
-        nets.append(net)
-        step_figures = step_figures or figures
+    return future, drawn, n, seed
+
+
+def simulate(
+    inputs: Inputs, plans: list[Plan], draws: int | None = None, seed: int | None = None
+) -> Simulation:
+    """Every candidate in the same seeded futures; `plans[0]` is the recommended roadmap."""
+    future, drawn, n, seed = _futures(inputs, draws, seed)
+    priced = [future.run(plan, per_step=i == 0) for i, plan in enumerate(plans)]
+    return _summarise(plans, [net for net, _ in priced], priced[0][1] if priced else [], drawn, n, seed)
+
+
+def simulate_best_first(
+    inputs: Inputs, plans: list[Plan], draws: int | None = None
+) -> tuple[list[Plan], Simulation]:
+    """The plans with the highest mean net value over the simulated futures first (ties: the order
+    given), and their simulation: `simulate` of that order, each plan priced once."""
+    future, drawn, n, seed = _futures(inputs, draws, None)
+    priced = [future.run(plan, per_step=i == 0) for i, plan in enumerate(plans)]
+    best = max(range(len(plans)), key=lambda i: (float(priced[i][0].mean()), -i), default=0)
+    order = [best, *(i for i in range(len(plans)) if i != best)]
+    steps = priced[0][1] if best == 0 else future.run(plans[best], per_step=True)[1]
+    ordered = [plans[i] for i in order]
+    return ordered, _summarise(ordered, [priced[i][0] for i in order], steps, drawn, n, seed)
+
+
+def _summarise(
+    plans: list[Plan],
+    nets: list[Any],
+    step_figures: list[tuple[Any, Any]],
+    drawn: dict[str, Any],
+    n: int,
+    seed: int,
+) -> Simulation:
+    """The simulation's figures from each plan's net value per draw (`plans[0]`: the recommended one,
+    with its (revenue, cost) per step)."""
     table = np.vstack(nets) if nets else np.zeros((0, n))
     best = np.argmax(table, axis=0) if len(plans) else np.zeros(n, dtype=int)
     outcomes = tuple(
