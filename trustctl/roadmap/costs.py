@@ -50,13 +50,6 @@ class CertificationCost(_Model):
         return self.assessment == "third_party"
 
     @property
-    def external_fees(self) -> float:
-        """What is paid to others for this certification, once."""
-        return (
-            self.audit_fee + self.tooling + self.internal_audit_fee + (self.assessment_fee * self.third_party)
-        )
-
-    @property
     def audit_months(self) -> float:
         """From the external audit's start to the report (a third-party assessment adds its months)."""
         return self.months_to_achieve + self.assessment_months * self.third_party

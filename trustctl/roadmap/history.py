@@ -23,7 +23,6 @@ from trustctl.roadmap.costs import Demand
 from trustctl.roadmap.pipeline_csv import ISO_DATES, _amount, _date, _requires
 
 COLUMNS = ("deal", "amount", "outcome", "close_date", "requires")
-OPTIONAL = ("loss_reason",)
 WON = {"won", "closedwon", "closed won", "win"}
 LOST = {"lost", "closedlost", "closed lost", "loss"}
 FOR_WANT_OF_IT = re.compile(

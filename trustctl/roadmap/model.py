@@ -81,7 +81,6 @@ class _State:
     fixed: frozenset[str]
     team_free: float
     steps: tuple[Step, ...]
-    value: float  # expected revenue of the deals and demand answered so far
     scoped: dict[str, float] = field(default_factory=dict)  # framework -> fixed hours already spent on it
 
     @property
@@ -98,8 +97,7 @@ class Planner:
         self.behaviour = Behaviour.of(inputs.costs.buyers)
         self._cache: dict[tuple[Any, ...], tuple[Any, dict[str, float]]] = {}
         held = frozenset(c for c, until in inputs.held.items() if until >= inputs.as_of)
-        self.initial = _State({}, held, frozenset(), 0.0, (), 0.0)
-        self.initial = replace(self.initial, value=self.total(self.initial))
+        self.initial = _State({}, held, frozenset(), 0.0, ())
 
     def ready(self, state: _State) -> dict[str, Ready]:
         return {c: ready_of(c, state.timelines, set(state.held), self.inputs) for c in state.available}
@@ -114,10 +112,6 @@ class Planner:
         if key not in self._cache:
             self._cache[key] = self.valuer.expected(ready, self.behaviour)
         return self._cache[key]
-
-    def total(self, state: _State) -> float:
-        per_deal, recurring = self.values(state)
-        return float(np.sum(per_deal)) + sum(recurring.values())
 
     def step(self, certification: str, state: _State) -> _State:
         """Schedule and price one certification after everything in `state`."""
@@ -191,7 +185,6 @@ class Planner:
             },
             team_free=float(t.work_done),
             steps=(*state.steps, step),
-            value=state.value + revenue,
         )
 
     def simulate(self, move: tuple[str, ...], state: _State) -> _State:

@@ -54,7 +54,6 @@ INPUT_NAMES = {
 @dataclass(frozen=True)
 class Outcome:
     order: tuple[str, ...]
-    deterministic: float
     mean: float
     p10: float
     p90: float
@@ -260,7 +259,6 @@ def _summarise(
     outcomes = tuple(
         Outcome(
             p.order,
-            p.net_value,
             float(net.mean()),
             float(np.percentile(net, 10)),
             float(np.percentile(net, 90)),
